@@ -1,0 +1,2 @@
+export type { ContainerRequirements } from './suite.ts';
+export { containerSkipReason, describeWithContainers } from './suite.ts';

@@ -1,0 +1,40 @@
+import { describe, inject, it } from 'vitest';
+import type { ImageKey } from '../images.ts';
+
+export interface ContainerRequirements {
+  /** Pin keys from images.env that the suite starts or builds from. */
+  images: ImageKey[];
+}
+
+/** Why a suite with these requirements cannot run here, or undefined when it can. */
+export function containerSkipReason(requirements: ContainerRequirements): string | undefined {
+  const engine = inject('containerEngine');
+  if (!engine) return 'no container engine status — add @telemetry-kit/testkit/global-setup to globalSetup';
+  if (!engine.available) return engine.reason;
+  const missing = requirements.images
+    .filter((key) => engine.missingImages[key] !== undefined)
+    .map((key) => `${engine.missingImages[key]} (${key})`);
+  if (missing.length > 0) {
+    return `missing images ${missing.join(', ')} — pull them or point ${requirements.images.join('/')} at a mirror`;
+  }
+  return undefined;
+}
+
+/**
+ * `describe` for suites that need containers. Where the engine or an image is missing, the suite
+ * is replaced by one skipped test whose name says exactly what is missing.
+ */
+export function describeWithContainers(
+  title: string,
+  requirements: ContainerRequirements,
+  body: () => void,
+): void {
+  const reason = containerSkipReason(requirements);
+  if (reason === undefined) {
+    describe(title, body);
+    return;
+  }
+  describe(title, () => {
+    it.skip(`skipped: ${reason}`, () => {});
+  });
+}

