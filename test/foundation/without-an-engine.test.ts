@@ -39,6 +39,10 @@ describe.skipIf(!canHideEngine)('integration tests on a machine without a contai
     expect(output).toMatch(
       /skipped: Docker engine not reachable at \/var\/run\/docker\.sock .* — start Docker/,
     );
+    const integrationFiles = readdirSync(import.meta.dirname).filter((f) => f.endsWith('.int.test.ts'));
+    expect(output.match(/skipped: /g)?.length, 'one skip line per integration file').toBe(
+      integrationFiles.length,
+    );
     expect(status, output).toBe(0);
   });
 
