@@ -1,3 +1,4 @@
+export * from './assert/index.ts';
 export type { ContainerEngineStatus } from './engine.ts';
 export { probeContainerEngine } from './engine.ts';
 export type { ImageBuildRequest } from './image-build.ts';
@@ -12,3 +13,4 @@ export {
 } from './images.ts';
 export type { PromSample, ScrapeTarget } from './prometheus/prometheus-container.ts';
 export { PrometheusContainer, StartedPrometheusContainer } from './prometheus/prometheus-container.ts';
+export * from './sink/index.ts';

@@ -1,0 +1,17 @@
+export type { LogBackend, LogQuery, MetricBackend, TraceBackend, TraceQuery } from './backend.ts';
+export { groupTraces } from './backend.ts';
+export type { AlertExpectation, AlertmanagerAlert, AlertState } from './expect-alert.ts';
+export { alertsMatching, expectAlert } from './expect-alert.ts';
+export type { ExpectLogOptions, LogExpectation } from './expect-log.ts';
+export { expectLog, expectNoSecrets } from './expect-log.ts';
+export type { MetricExpectation, ValueBounds } from './expect-metric.ts';
+export { expectMetric } from './expect-metric.ts';
+export type { ExpectTraceOptions, MatchedTrace, SpanExpectation, TraceExpectation } from './expect-trace.ts';
+export { expectTrace, matchTrace } from './expect-trace.ts';
+export type { ValueMatcher } from './match.ts';
+export { metricsPageBackend, parseMetricsPage, prometheusBackend } from './metric-backends.ts';
+export type { Attempt, WaitOptions } from './poll.ts';
+export { pollUntil, TelemetryAssertionError } from './poll.ts';
+export { parseSelector } from './selector.ts';
+export type { LokiBackendOptions, StackBackendUrls } from './stack-backends.ts';
+export { lokiBackend, stackBackend, tempoBackend } from './stack-backends.ts';
