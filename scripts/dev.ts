@@ -1,27 +1,88 @@
 #!/usr/bin/env tsx
-// npm run dev — brings up the reference services and the telemetry stack with docker compose.
-// The compose files land with the dev-environment work; until then this checks what the stack
-// will need on this machine and says what it will start.
-import { probeContainerEngine } from '@telemetry-kit/testkit';
+// npm run dev [-- --native] [-- --profile app|telemetry]   the local environment (docker compose)
+// npm run dev:down [-- --volumes]                           stop and remove it (--volumes wipes data)
+// npm run dev:status                                        each container's state, health, memory
+// npm run dev:logs [service]                                follow the logs
+// Logic lives in scripts/lib/dev/; this file parses arguments and prints.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { $ } from 'zx';
+import { loadProject, REPO_ROOT } from './lib/dev/compose.ts';
+import { inProfiles } from './lib/dev/model.ts';
+import { NATIVE_CONTAINERS, NATIVE_PORTS, nativeEnvironment, nativePlan } from './lib/dev/native.ts';
+import { runNative } from './lib/dev/native-run.ts';
+import { up } from './lib/dev/up.ts';
+import { entryPoints, formatTable } from './lib/dev/urls.ts';
+import { down, logs, status } from './lib/dev/verbs.ts';
 
-const engine = await probeContainerEngine();
-if (!engine.available) {
-  console.error(`✗ ${engine.reason}`);
-  process.exit(1);
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    native: { type: 'boolean', default: false },
+    profile: { type: 'string', multiple: true },
+    volumes: { type: 'boolean', default: false },
+  },
+});
+const [verb = 'up', service] = positionals;
+
+if (verb === 'down') process.exit(await down({ volumes: values.volumes }));
+
+if (verb === 'status') {
+  const rows = await status();
+  if (rows.length === 0) console.log('nothing running — start it with npm run dev');
+  for (const row of rows) {
+    console.log(`${row.service.padEnd(22)} ${row.state.padEnd(12)} ${row.health.padEnd(10)} ${row.memory}`);
+  }
+  process.exit(0);
 }
-const compose = await $({ nothrow: true, quiet: true })`docker compose version --short`;
-if (compose.exitCode !== 0) {
-  console.error(
-    '✗ docker compose v2 not found — install the Docker Compose v2 plugin (docker compose version)',
+
+if (verb === 'logs') process.exit(await logs(service));
+
+if (verb !== 'up') {
+  console.error(`✗ unknown verb "${verb}" — use npm run dev, dev:down, dev:status or dev:logs`);
+  process.exit(2);
+}
+
+if (!values.native) {
+  const result = await up({ profiles: values.profile ?? ['app', 'telemetry'] });
+  process.exit(result.exitCode);
+}
+
+// --native: Postgres and the telemetry stack in containers, the Node services on the host (tsx watch).
+const project = await loadProject({ native: true });
+const onHost = inProfiles(project.services, ['app'])
+  .map((s) => s.name)
+  .filter((name) => !(NATIVE_CONTAINERS as readonly string[]).includes(name));
+const stack = await up({ native: true, exclude: onHost });
+if (stack.exitCode !== 0) process.exit(stack.exitCode);
+
+const migrate = project.services.find((s) => s.name === 'marketplace-migrate')?.command;
+if (migrate && existsSync(path.join(REPO_ROOT, migrate[1] ?? ''))) {
+  console.log(`… migrating: ${migrate.join(' ')}`);
+  const [, ...args] = migrate;
+  const result = await $({
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...nativeEnvironment('marketplace') },
+    nothrow: true,
+  })`${process.execPath} ${args}`;
+  if (result.exitCode !== 0) {
+    console.error(`✗ the marketplace migration failed: ${result.stderr.trim().split('\n').at(-1)}`);
+    process.exit(1);
+  }
+}
+
+const plan = nativePlan(REPO_ROOT);
+if (plan.missing.length > 0) {
+  console.log(
+    `! not started on the host: ${plan.missing.map((m) => `${m.service} (${m.reason})`).join(', ')}`,
   );
-  process.exit(1);
 }
-console.log(`✓ Docker engine answers; compose ${compose.stdout.trim()}`);
-console.log(
-  'The compose stack (services, Grafana, Loki, Tempo, Prometheus, Alertmanager) is not in this revision yet.',
-);
-console.log('Images it will use (npm run images -- list):');
-for (const [key, image] of Object.entries({ ...engine.presentImages, ...engine.missingImages }).sort()) {
-  console.log(`  ${key.padEnd(22)} ${image}${key in engine.presentImages ? '' : '  (not pulled yet)'}`);
-}
+if (plan.processes.length === 0) process.exit(1);
+const native = runNative(plan.processes);
+const hostPorts = new Map(Object.entries(NATIVE_PORTS));
+console.log(formatTable(entryPoints(stack.started, hostPorts)));
+console.log('  Ctrl-C stops the services on the host; the containers keep running (npm run dev:down)');
+process.once('SIGINT', native.stop);
+process.once('SIGTERM', native.stop);
+await native.finished;

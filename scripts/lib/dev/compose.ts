@@ -1,0 +1,83 @@
+import path from 'node:path';
+import { PIN_FILE } from '@telemetry-kit/testkit';
+import { $ } from 'zx';
+import type { DevProject } from './model.ts';
+import { parseComposeConfig } from './model.ts';
+import type { ContainerStatus } from './progress.ts';
+import { parsePs } from './progress.ts';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
+export const COMPOSE_FILE = path.join(REPO_ROOT, 'compose/compose.yaml');
+/** Overlay for `--native`: Prometheus scrapes the services on the host instead of in containers. */
+export const NATIVE_COMPOSE_FILE = path.join(REPO_ROOT, 'compose/compose.native.yaml');
+export const PROFILES = ['app', 'telemetry'] as const;
+
+export interface ComposeSelection {
+  profiles?: readonly string[];
+  native?: boolean;
+}
+
+/**
+ * `docker compose` arguments for this project: the pin file as env file (an environment variable of
+ * the same name wins, as compose gives the shell precedence), the compose file(s), the profiles.
+ */
+export function composeArgs(selection: ComposeSelection = {}): string[] {
+  const files = selection.native ? [COMPOSE_FILE, NATIVE_COMPOSE_FILE] : [COMPOSE_FILE];
+  return [
+    'compose',
+    '--env-file',
+    PIN_FILE,
+    ...files.flatMap((file) => ['-f', file]),
+    ...(selection.profiles ?? PROFILES).flatMap((profile) => ['--profile', profile]),
+  ];
+}
+
+const quiet = $({ quiet: true, nothrow: true });
+
+/** The resolved compose model (`docker compose config --format json`). */
+export async function loadProject(selection: ComposeSelection = {}): Promise<DevProject> {
+  const result = await quiet`docker ${composeArgs(selection)} config --format json`;
+  if (result.exitCode !== 0) {
+    throw new Error(
+      `docker compose config failed: ${result.stderr.trim().split('\n').at(-1)} — check compose/`,
+    );
+  }
+  return parseComposeConfig(JSON.parse(result.stdout));
+}
+
+/** Every container of the project, running or not. */
+export async function projectContainers(selection: ComposeSelection = {}): Promise<ContainerStatus[]> {
+  const result = await quiet`docker ${composeArgs(selection)} ps --all --format json`;
+  return result.exitCode === 0 ? parsePs(result.stdout) : [];
+}
+
+/** The container publishing a host port, and its compose project. */
+export async function containerOnPort(port: number): Promise<{ name: string; project?: string } | undefined> {
+  const format = '{{.Names}}\t{{.Label "com.docker.compose.project"}}';
+  const result = await quiet`docker ps --filter publish=${port} --format ${format}`;
+  const [name, project] = result.stdout.trim().split('\n')[0]?.split('\t') ?? [];
+  if (!name) return undefined;
+  return project ? { name, project } : { name };
+}
+
+/** Which of these images the engine has. */
+export async function presentImages(images: string[]): Promise<Set<string>> {
+  const present = new Set<string>();
+  await Promise.all(
+    images.map(async (image) => {
+      if ((await quiet`docker image inspect --format {{.Id}} ${image}`).exitCode === 0) present.add(image);
+    }),
+  );
+  return present;
+}
+
+/** Tries to pull each image once; returns those that could not be had (no registry, no mirror). */
+export async function tryPull(images: string[]): Promise<string[]> {
+  const failed: string[] = [];
+  await Promise.all(
+    images.map(async (image) => {
+      if ((await quiet`docker pull --quiet ${image}`).exitCode !== 0) failed.push(image);
+    }),
+  );
+  return failed;
+}

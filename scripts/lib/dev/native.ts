@@ -1,0 +1,88 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Host ports of the Node services under `npm run dev -- --native`. Prometheus scrapes the same
+ * ports through host.docker.internal (compose/prometheus/targets/native/*.json).
+ */
+export const NATIVE_PORTS: Readonly<Record<string, number>> = {
+  gateway: 8080,
+  rituals: 8081,
+  marketplace: 8082,
+  'llm-emulator': 8083,
+  web: 3000,
+};
+
+/** Containers that stay in containers under --native: the database, everything else is on the host. */
+export const NATIVE_CONTAINERS = ['postgres'] as const;
+
+export interface NativeProcess {
+  service: string;
+  cwd: string;
+  command: string[];
+  env: Record<string, string>;
+}
+
+const ENTRY_CANDIDATES = ['src/main.ts', 'src/server.ts', 'src/index.ts'];
+
+/** The service's entry module: package.json "main", else the first of src/main.ts, server.ts, index.ts. */
+export function entryFile(serviceDir: string): string | undefined {
+  const manifest = path.join(serviceDir, 'package.json');
+  if (existsSync(manifest)) {
+    const main = (JSON.parse(readFileSync(manifest, 'utf8')) as { main?: string }).main;
+    if (main && existsSync(path.join(serviceDir, main))) return main;
+  }
+  return ENTRY_CANDIDATES.find((candidate) => existsSync(path.join(serviceDir, candidate)));
+}
+
+/** Environment of one service on the host: every peer and backend at its localhost address. */
+export function nativeEnvironment(service: string, postgresPort = 5432): Record<string, string> {
+  const url = (peer: string) => `http://localhost:${NATIVE_PORTS[peer]}`;
+  return {
+    PORT: String(NATIVE_PORTS[service]),
+    // Prometheus, in a container, reaches the service through the host gateway.
+    HOST: '0.0.0.0',
+    NODE_ENV: 'development',
+    DEPLOYMENT_ENVIRONMENT: 'development',
+    OTEL_SERVICE_NAME: service,
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4318',
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    LLM_BASE_URL: url('llm-emulator'),
+    RITUALS_URL: url('rituals'),
+    MARKETPLACE_URL: url('marketplace'),
+    WEB_ORIGIN: url('web'),
+    GATEWAY_PUBLIC_URL: url('gateway'),
+    FARO_COLLECTOR_URL: 'http://localhost:12347/collect',
+    DATABASE_URL: `postgres://kit:kit-development-only@localhost:${postgresPort}/marketplace`,
+  };
+}
+
+export interface NativePlan {
+  processes: NativeProcess[];
+  /** Services that cannot run on the host yet, with the reason. */
+  missing: Array<{ service: string; reason: string }>;
+}
+
+/** One `tsx watch` process per service that has an entry module. */
+export function nativePlan(repoRoot: string, postgresPort = 5432): NativePlan {
+  const processes: NativeProcess[] = [];
+  const missing: NativePlan['missing'] = [];
+  for (const service of Object.keys(NATIVE_PORTS)) {
+    const cwd = path.join(repoRoot, 'services', service);
+    const entry = existsSync(cwd) ? entryFile(cwd) : undefined;
+    if (!entry) {
+      missing.push({
+        service,
+        reason: `no entry module in services/${service} (${ENTRY_CANDIDATES.join(', ')})`,
+      });
+      continue;
+    }
+    processes.push({
+      service,
+      cwd,
+      command: ['tsx', 'watch', '--clear-screen=false', entry],
+      env: nativeEnvironment(service, postgresPort),
+    });
+  }
+  return { processes, missing };
+}

@@ -1,0 +1,102 @@
+import os from 'node:os';
+import type { DevService, PublishedPort } from './model.ts';
+import { isPortTaken, processHoldingPort } from './ports.ts';
+import { formatBytes } from './units.ts';
+
+/** One failed check: a single actionable line. */
+export interface PreflightProblem {
+  check: 'engine' | 'compose' | 'port' | 'memory';
+  message: string;
+}
+
+/** Compose v2 answers `docker compose version --short` with e.g. "2.26.1" or "v2.29.7-desktop.1". */
+export function checkComposeVersion(exitCode: number, stdout: string): PreflightProblem | undefined {
+  const version = stdout.trim().replace(/^v/, '');
+  const major = Number(version.split('.')[0]);
+  if (exitCode !== 0 || !Number.isFinite(major)) {
+    return {
+      check: 'compose',
+      message:
+        'docker compose v2 not found — install the Docker Compose v2 plugin (`docker compose version` must answer), or open the devcontainer',
+    };
+  }
+  if (major < 2) {
+    return {
+      check: 'compose',
+      message: `docker compose ${version} is too old — the dev environment needs compose v2 (profiles, up --wait)`,
+    };
+  }
+  return undefined;
+}
+
+export interface PortHolderLookup {
+  /** The container publishing this host port, with its compose project, if any. */
+  container: (port: number) => Promise<{ name: string; project?: string } | undefined>;
+  /** The host process listening on it, if visible. */
+  process: (port: number) => Promise<string | undefined>;
+}
+
+export const portHoldersOnThisHost = (container: PortHolderLookup['container']): PortHolderLookup => ({
+  container,
+  process: (port) => processHoldingPort(port),
+});
+
+// Alloy publishes several ports; compose/compose.yaml names each one's variable.
+const ALLOY_PORT_VARIABLES: Record<number, string> = {
+  4317: 'OTLP_GRPC_PORT',
+  4318: 'OTLP_HTTP_PORT',
+  12347: 'FARO_PORT',
+};
+
+/** The environment variable compose/compose.yaml reads to move this published port. */
+export function portVariable(port: PublishedPort): string {
+  if (port.service === 'alloy' && ALLOY_PORT_VARIABLES[port.containerPort]) {
+    return ALLOY_PORT_VARIABLES[port.containerPort] ?? '';
+  }
+  return `${port.service.toUpperCase().replace(/-/g, '_')}_PORT`;
+}
+
+/**
+ * Every published port must be free, unless this project's own container already holds it (a second
+ * `npm run dev` is then a no-op for that service). The message names the port, what it is for and
+ * what holds it.
+ */
+export async function checkPorts(
+  ports: PublishedPort[],
+  project: string,
+  holders: PortHolderLookup,
+  isTaken: (port: number, host: string) => Promise<boolean> = isPortTaken,
+): Promise<PreflightProblem[]> {
+  const problems: PreflightProblem[] = [];
+  for (const port of ports) {
+    const host = port.hostIp === '0.0.0.0' ? '0.0.0.0' : port.hostIp;
+    if (!(await isTaken(port.hostPort, host))) continue;
+    const container = await holders.container(port.hostPort);
+    if (container?.project === project) continue;
+    const holder = container
+      ? `container ${container.name}${container.project ? ` (compose project ${container.project})` : ''}`
+      : ((await holders.process(port.hostPort)) ?? 'another process');
+    const variable = portVariable(port);
+    problems.push({
+      check: 'port',
+      message: `port ${port.hostPort} (${port.service}) is taken by ${holder} — stop it, or publish ${port.service} elsewhere with ${variable}=<port> npm run dev`,
+    });
+  }
+  return problems;
+}
+
+/**
+ * The containers about to start reserve memory (deploy.resources.reservations); the machine must
+ * have that much available. Services already running are not counted again.
+ */
+export function checkMemory(
+  starting: DevService[],
+  availableBytes: number = os.freemem(),
+): PreflightProblem | undefined {
+  const needed = starting.reduce((sum, service) => sum + service.memoryReservationBytes, 0);
+  if (needed <= availableBytes) return undefined;
+  return {
+    check: 'memory',
+    message: `not enough memory: the stack reserves ${formatBytes(needed)} and only ${formatBytes(availableBytes)} is available — close other programs, give the Docker VM more memory, or start only the app with npm run dev -- --profile app`,
+  };
+}

@@ -1,0 +1,115 @@
+/** One container as `docker compose ps --all --format json` reports it. */
+export interface ContainerStatus {
+  service: string;
+  name: string;
+  state: string;
+  /** "healthy", "unhealthy", "starting" or "" (no healthcheck). */
+  health: string;
+  exitCode: number;
+}
+
+interface PsLine {
+  Service: string;
+  Name: string;
+  State: string;
+  Health?: string;
+  ExitCode?: number;
+}
+
+/** Compose prints one JSON object per line since 2.21, a JSON array before: both are read. */
+export function parsePs(stdout: string): ContainerStatus[] {
+  const text = stdout.trim();
+  if (text === '') return [];
+  const rows: PsLine[] = text.startsWith('[')
+    ? (JSON.parse(text) as PsLine[])
+    : text.split('\n').map((line) => JSON.parse(line) as PsLine);
+  return rows.map((row) => ({
+    service: row.Service,
+    name: row.Name,
+    state: row.State,
+    health: row.Health ?? '',
+    exitCode: row.ExitCode ?? 0,
+  }));
+}
+
+export type Readiness = 'waiting' | 'ready' | 'failed';
+
+/** Ready = healthy (or running without a healthcheck, or a one-shot that exited 0). */
+export function readiness(status: ContainerStatus | undefined, oneShot: boolean): Readiness {
+  if (!status) return 'waiting';
+  if (oneShot) {
+    if (status.state === 'exited') return status.exitCode === 0 ? 'ready' : 'failed';
+    return 'waiting';
+  }
+  if (status.state === 'exited' || status.state === 'dead') return 'failed';
+  if (status.health === 'unhealthy') return 'failed';
+  if (status.health === 'healthy') return 'ready';
+  if (status.health === '' && status.state === 'running') return 'ready';
+  return 'waiting';
+}
+
+export interface ProgressEvent {
+  service: string;
+  readiness: Exclude<Readiness, 'waiting'>;
+  /** Seconds since the start of `npm run dev`. */
+  seconds: number;
+  detail: string;
+}
+
+/**
+ * Turns successive `compose ps` snapshots into one event per component: when it became ready (its
+ * start time) or failed. Each component is reported once.
+ */
+export class StartupProgress {
+  private readonly reported = new Map<string, ProgressEvent>();
+  private readonly services: ReadonlyMap<string, boolean>;
+  private readonly startedAt: number;
+
+  /** @param services service name → whether it is a one-shot */
+  constructor(services: ReadonlyMap<string, boolean>, startedAt: number) {
+    this.services = services;
+    this.startedAt = startedAt;
+  }
+
+  update(statuses: ContainerStatus[], now: number): ProgressEvent[] {
+    const events: ProgressEvent[] = [];
+    for (const [service, oneShot] of this.services) {
+      if (this.reported.has(service)) continue;
+      const status = statuses.find((s) => s.service === service);
+      const state = readiness(status, oneShot);
+      if (state === 'waiting' || !status) continue;
+      const detail =
+        state === 'failed'
+          ? status.state === 'exited'
+            ? `exited with code ${status.exitCode}`
+            : status.health || status.state
+          : oneShot
+            ? 'done'
+            : status.health || 'running';
+      const event: ProgressEvent = {
+        service,
+        readiness: state,
+        seconds: (now - this.startedAt) / 1000,
+        detail,
+      };
+      this.reported.set(service, event);
+      events.push(event);
+    }
+    return events;
+  }
+
+  /** Components not yet ready nor failed. */
+  pending(): string[] {
+    return [...this.services.keys()].filter((service) => !this.reported.has(service));
+  }
+
+  events(): ProgressEvent[] {
+    return [...this.reported.values()];
+  }
+}
+
+export function formatEvent(event: ProgressEvent): string {
+  const mark = event.readiness === 'ready' ? '✓' : '✗';
+  const hint = event.readiness === 'failed' ? ` — see its logs: npm run dev:logs ${event.service}` : '';
+  return `  ${mark} ${event.service.padEnd(20)} ${event.detail.padEnd(10)} ${event.seconds.toFixed(1).padStart(6)}s${hint}`;
+}

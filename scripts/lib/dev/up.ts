@@ -1,0 +1,177 @@
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { probeContainerEngine } from '@telemetry-kit/testkit';
+import type { ProcessPromise } from 'zx';
+import { $ } from 'zx';
+import type { ComposeSelection } from './compose.ts';
+import {
+  composeArgs,
+  containerOnPort,
+  loadProject,
+  presentImages,
+  projectContainers,
+  tryPull,
+} from './compose.ts';
+import type { DevService } from './model.ts';
+import { describeLeftOut, inProfiles, planStart } from './model.ts';
+import { checkComposeVersion, checkMemory, checkPorts, portHoldersOnThisHost } from './preflight.ts';
+import { formatEvent, StartupProgress } from './progress.ts';
+import { entryPoints, formatTable } from './urls.ts';
+
+export interface UpOptions extends ComposeSelection {
+  /** Services to leave in the file but not start (--native keeps the Node services off). */
+  exclude?: readonly string[];
+  log?: (line: string) => void;
+}
+
+export interface UpResult {
+  exitCode: number;
+  started: DevService[];
+  leftOut: string[];
+  /** Seconds from the call to every started component ready. */
+  seconds: number;
+}
+
+const fail = (log: (line: string) => void, message: string, exitCode = 1): UpResult => {
+  log(`✗ ${message}`);
+  return { exitCode, started: [], leftOut: [], seconds: 0 };
+};
+
+/** The checks that need only the engine and the compose binary. */
+export async function checkToolchain(): Promise<string | undefined> {
+  const engine = await probeContainerEngine();
+  if (!engine.available) return engine.reason;
+  const version = await $({ quiet: true, nothrow: true })`docker compose version --short`;
+  return checkComposeVersion(version.exitCode ?? 1, version.stdout)?.message;
+}
+
+/**
+ * `npm run dev`: preflight, pull what can be pulled, build the services, `up --wait` with live
+ * progress (each component's start time), then the URLs. Running it again changes nothing that is
+ * already up. Ctrl-C while starting stops and removes what had started (volumes are kept).
+ */
+export async function up(options: UpOptions = {}): Promise<UpResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const startedAt = Date.now();
+
+  const toolchainProblem = await checkToolchain();
+  if (toolchainProblem) return fail(log, toolchainProblem);
+
+  const project = await loadProject(options);
+  const wanted = inProfiles(project.services, options.profiles ?? ['app', 'telemetry']).filter(
+    (service) => !options.exclude?.includes(service.name),
+  );
+
+  // Third-party images: use what is here, try to pull the rest once, leave out what cannot be had.
+  const thirdParty = [...new Set(wanted.filter((s) => !s.dockerfile).map((s) => s.image))];
+  let present = await presentImages(thirdParty);
+  const absent = thirdParty.filter((image) => !present.has(image));
+  if (absent.length > 0) {
+    log(`… pulling ${absent.join(', ')}`);
+    const failed = await tryPull(absent);
+    if (failed.length < absent.length) present = await presentImages(thirdParty);
+  }
+  const plan = planStart(wanted, { hasImage: (image) => present.has(image) });
+  if (plan.start.length === 0) return fail(log, `nothing can start here. ${describeLeftOut(plan.leftOut)}`);
+
+  // Preflight on what is about to start: ports (this project's own containers may hold theirs) and memory.
+  const before = await projectContainers(options);
+  const running = new Set(before.filter((c) => c.state === 'running').map((c) => c.service));
+  const ports = plan.start.flatMap((service) => service.ports);
+  const portProblems = await checkPorts(ports, project.name, portHoldersOnThisHost(containerOnPort));
+  const first = portProblems[0];
+  if (first) return fail(log, first.message);
+  const memoryProblem = checkMemory(plan.start.filter((service) => !running.has(service.name)));
+  if (memoryProblem) return fail(log, memoryProblem.message);
+
+  log(`▶ starting ${plan.start.map((s) => s.name).join(', ')}`);
+  const leftOutLine = describeLeftOut(plan.leftOut);
+  if (leftOutLine) log(`! ${leftOutLine}`);
+
+  const names = plan.start.map((service) => service.name);
+  let interrupted = false;
+  let child: ProcessPromise | undefined;
+  const onInterrupt = () => {
+    interrupted = true;
+    child?.kill('SIGTERM');
+  };
+  process.once('SIGINT', onInterrupt);
+  process.once('SIGTERM', onInterrupt);
+  try {
+    const built = plan.start.filter((service) => service.dockerfile).map((service) => service.name);
+    if (built.length > 0) {
+      const logFile = path.join(os.tmpdir(), `${project.name}-build.log`);
+      log(`… building ${built.join(', ')} (log: ${logFile})`);
+      const out = createWriteStream(logFile);
+      child = $({ quiet: true, nothrow: true })`docker ${composeArgs(options)} build ${built}`;
+      child.stdout.pipe(out);
+      child.stderr.pipe(out);
+      const build = await child;
+      if (interrupted) return await cleanUp(log, options);
+      if (build.exitCode !== 0) {
+        const tail = (await readFile(logFile, 'utf8')).trim().split('\n').slice(-15).join('\n');
+        log(tail);
+        return fail(log, `building ${built.join(', ')} failed — the end of ${logFile} is above`);
+      }
+    }
+
+    const progress = new StartupProgress(
+      new Map(plan.start.map((service) => [service.name, service.oneShot])),
+      startedAt,
+    );
+    child = $({
+      quiet: true,
+      nothrow: true,
+    })`docker ${composeArgs(options)} up --detach --wait --no-build ${names}`;
+    let done = false;
+    const poll = (async () => {
+      let lastHeartbeat = Date.now();
+      while (!done) {
+        for (const event of progress.update(await projectContainers(options), Date.now()))
+          log(formatEvent(event));
+        if (Date.now() - lastHeartbeat > 10_000 && progress.pending().length > 0) {
+          log(`  … waiting for ${progress.pending().join(', ')}`);
+          lastHeartbeat = Date.now();
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    })();
+    const result = await child;
+    done = true;
+    await poll;
+    for (const event of progress.update(await projectContainers(options), Date.now()))
+      log(formatEvent(event));
+    if (interrupted) return await cleanUp(log, options);
+    if (result.exitCode !== 0) {
+      const failed = progress.events().find((event) => event.readiness === 'failed');
+      const reason = result.stderr.trim().split('\n').at(-1) ?? '';
+      return fail(
+        log,
+        failed
+          ? `${failed.service} did not come up (${failed.detail}) — see npm run dev:logs ${failed.service}`
+          : `docker compose up failed: ${reason} — see npm run dev:status`,
+      );
+    }
+    const seconds = (Date.now() - startedAt) / 1000;
+    log(`✓ ready in ${seconds.toFixed(1)}s`);
+    log(formatTable(entryPoints(plan.start)));
+    log('  npm run dev:status · npm run dev:logs [service] · npm run dev:down [-- --volumes]');
+    return {
+      exitCode: 0,
+      started: plan.start,
+      leftOut: plan.leftOut.map((l) => l.service),
+      seconds,
+    };
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
+  }
+}
+
+async function cleanUp(log: (line: string) => void, selection: ComposeSelection): Promise<UpResult> {
+  log('… interrupted: stopping and removing what had started (volumes are kept)');
+  await $({ quiet: true, nothrow: true })`docker ${composeArgs(selection)} down --remove-orphans`;
+  return fail(log, 'interrupted — nothing left running; run npm run dev again to start', 130);
+}

@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process';
+import { $ } from 'zx';
+import type { ComposeSelection } from './compose.ts';
+import { composeArgs, loadProject, projectContainers } from './compose.ts';
+import { parseDockerSize } from './units.ts';
+
+const quiet = $({ quiet: true, nothrow: true });
+
+/** `npm run dev:down [-- --volumes]`: removes every container and network of the project. */
+export async function down(options: { volumes: boolean; log?: (line: string) => void }): Promise<number> {
+  const log = options.log ?? console.log;
+  const result =
+    await quiet`docker ${composeArgs()} down --remove-orphans ${options.volumes ? ['--volumes'] : []}`;
+  if (result.exitCode !== 0) {
+    log(`✗ docker compose down failed: ${result.stderr.trim().split('\n').at(-1)} — is the engine running?`);
+    return 1;
+  }
+  log(
+    options.volumes
+      ? '✓ stopped and removed, data volumes wiped'
+      : '✓ stopped and removed (data volumes kept)',
+  );
+  return 0;
+}
+
+export interface StatusRow {
+  service: string;
+  state: string;
+  health: string;
+  memory: string;
+}
+
+interface StatsLine {
+  Name: string;
+  MemUsage: string;
+}
+
+/** Memory in use per container name, from `docker stats --no-stream`. */
+export async function memoryByContainer(names: string[]): Promise<Map<string, number>> {
+  const usage = new Map<string, number>();
+  if (names.length === 0) return usage;
+  const result = await quiet`docker stats --no-stream --format ${'{{json .}}'} ${names}`;
+  for (const line of result.stdout.trim().split('\n')) {
+    if (!line) continue;
+    const stats = JSON.parse(line) as StatsLine;
+    const used = stats.MemUsage.split('/')[0]?.trim();
+    if (used) usage.set(stats.Name, parseDockerSize(used));
+  }
+  return usage;
+}
+
+/** `npm run dev:status`: each container's state, health and memory in use. */
+export async function status(selection: ComposeSelection = {}): Promise<StatusRow[]> {
+  const containers = await projectContainers(selection);
+  const running = containers.filter((c) => c.state === 'running').map((c) => c.name);
+  const memory = await memoryByContainer(running);
+  return containers.map((c) => {
+    const bytes = memory.get(c.name);
+    return {
+      service: c.service,
+      state: c.state === 'exited' ? `exited (${c.exitCode})` : c.state,
+      health: c.health || '—',
+      memory: bytes === undefined ? '—' : `${(bytes / 2 ** 20).toFixed(0)} MiB`,
+    };
+  });
+}
+
+/** `npm run dev:logs [service]`: follows the logs of one service or of all. */
+export async function logs(
+  service: string | undefined,
+  log: (line: string) => void = console.log,
+): Promise<number> {
+  if (service) {
+    const project = await loadProject();
+    const names = project.services.map((s) => s.name);
+    if (!names.includes(service)) {
+      log(`✗ no service "${service}" — choose one of: ${names.join(', ')}`);
+      return 2;
+    }
+  }
+  const child = spawn(
+    'docker',
+    [...composeArgs(), 'logs', '--follow', '--tail', '200', ...(service ? [service] : [])],
+    {
+      stdio: 'inherit',
+    },
+  );
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 0)));
+}
