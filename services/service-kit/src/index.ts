@@ -1,0 +1,10 @@
+export type { ServiceAppOptions } from './app.ts';
+export { createServiceApp } from './app.ts';
+export type { ErrorBody } from './errors.ts';
+export { errorBody, HttpError, toErrorResponse } from './errors.ts';
+export type { FaultSettings } from './faults.ts';
+export { FaultInjector, faultSettingsSchema, faultsFromEnv, NO_FAULTS } from './faults.ts';
+export type { ServeOptions } from './lifecycle.ts';
+export { serve } from './lifecycle.ts';
+export type { ValidationIssue } from './validation.ts';
+export { describeIssues, parseInput, text } from './validation.ts';
