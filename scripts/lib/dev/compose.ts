@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { PIN_FILE } from '@telemetry-kit/testkit';
 import { $ } from 'zx';
 import type { DevProject } from './model.ts';
 import { parseComposeConfig } from './model.ts';
@@ -7,6 +6,8 @@ import type { ContainerStatus } from './progress.ts';
 import { parsePs } from './progress.ts';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
+/** The pin file (the testkit reads the same one); compose reads it as its env file. */
+export const PIN_FILE = path.join(REPO_ROOT, 'images.env');
 export const COMPOSE_FILE = path.join(REPO_ROOT, 'compose/compose.yaml');
 /** Overlay for `--native`: Prometheus scrapes the services on the host instead of in containers. */
 export const NATIVE_COMPOSE_FILE = path.join(REPO_ROOT, 'compose/compose.native.yaml');

@@ -46,10 +46,16 @@ export async function processHoldingPort(port: number, proc = '/proc'): Promise<
       const target = await readlink(`${proc}/${pid}/fd/${fd}`).catch(() => '');
       const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
       if (inode && inodes.has(inode)) {
-        const command = (await readFile(`${proc}/${pid}/comm`, 'utf8').catch(() => '?')).trim();
-        return `${command} (pid ${pid})`;
+        return `${await commandName(proc, pid)} (pid ${pid})`;
       }
     }
   }
   return undefined;
+}
+
+/** The program's name: argv[0]'s basename (comm can be a thread's name, e.g. a worker's). */
+async function commandName(proc: string, pid: string): Promise<string> {
+  const argv0 = (await readFile(`${proc}/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0')[0];
+  if (argv0) return argv0.split('/').at(-1) ?? argv0;
+  return (await readFile(`${proc}/${pid}/comm`, 'utf8').catch(() => '?')).trim();
 }
