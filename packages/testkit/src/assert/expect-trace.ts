@@ -169,7 +169,7 @@ export async function expectTrace(
   const expected = `a trace in ${backend.description}${expectation.traceId ? ` with id ${expectation.traceId}` : ''} with spans:\n${listAtMost(
     expectation.spans.map(describeSpanExpectation),
     20,
-  )}\n`;
+  )}`;
   const first = await pollUntil(
     expected,
     async () => {

@@ -1,6 +1,6 @@
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import type { MetricSample } from '../sink/model.ts';
 import type { MetricBackend } from './backend.ts';
+import { parseExposition } from './exposition.ts';
 import { parseSelector, selectSamples } from './selector.ts';
 
 interface PromResponse {
@@ -40,29 +40,6 @@ export function prometheusBackend(target: string | { url: string }): MetricBacke
   };
 }
 
-/** Reads Prometheus exposition text into samples, the way Prometheus names them after a scrape. */
-export function parseMetricsPage(text: string): MetricSample[] {
-  const samples: MetricSample[] = [];
-  for (const family of parsePrometheusTextFormat(text)) {
-    for (const metric of family.metrics) {
-      const labels = metric.labels ?? {};
-      if (metric.value !== undefined)
-        samples.push({ name: family.name, labels, value: Number(metric.value) });
-      for (const [le, value] of Object.entries(metric.buckets ?? {})) {
-        samples.push({ name: `${family.name}_bucket`, labels: { ...labels, le }, value: Number(value) });
-      }
-      for (const [quantile, value] of Object.entries(metric.quantiles ?? {})) {
-        samples.push({ name: family.name, labels: { ...labels, quantile }, value: Number(value) });
-      }
-      if (metric.count !== undefined)
-        samples.push({ name: `${family.name}_count`, labels, value: Number(metric.count) });
-      if (metric.sum !== undefined)
-        samples.push({ name: `${family.name}_sum`, labels, value: Number(metric.sum) });
-    }
-  }
-  return samples;
-}
-
 /**
  * A service's /metrics page as a metric backend, fetched afresh on every attempt. It answers series
  * selectors (`name{label="value"}`); anything that needs PromQL evaluation needs Prometheus.
@@ -74,7 +51,7 @@ export function metricsPageBackend(url: string): MetricBackend {
       const parsed = parseSelector(selector);
       const response = await fetch(url);
       if (!response.ok) throw new Error(`GET ${url} answered ${response.status} ${response.statusText}`);
-      return selectSamples(parseMetricsPage(await response.text()), parsed);
+      return selectSamples(parseExposition(await response.text()), parsed);
     },
   };
 }

@@ -40,7 +40,7 @@ export async function pollUntil<T>(
     if (Date.now() + interval > deadline) break;
     await new Promise((resolve) => setTimeout(resolve, interval));
   }
-  throw new TelemetryAssertionError(`expected ${expected} within ${timeout} ms\nsaw ${seen}`);
+  throw new TelemetryAssertionError(`expected ${expected}\n(waited ${timeout} ms)\nsaw ${seen}`);
 }
 
 export function sleep(ms: number): Promise<void> {
