@@ -1,0 +1,150 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { type Counter, context, isSpanContextValid, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import { requestContext } from './context.ts';
+import { redact, redactString } from './redact/redact.ts';
+
+export type ErrorSeverity = 'critical' | 'error';
+export type ErrorSource = 'uncaughtException' | 'unhandledRejection' | 'http' | 'manual';
+
+/** One recorded error, already redacted: this is what leaves the process (log line, span event, sinks). */
+export interface ErrorReport {
+  fingerprint: string;
+  error_type: string;
+  severity: ErrorSeverity;
+  source: ErrorSource;
+  message: string;
+  stack: string | undefined;
+  cause: unknown;
+  service: string;
+  environment: string;
+  request_id: string | undefined;
+  user_pseudo_id: string | undefined;
+  trace_id: string | undefined;
+  span_id: string | undefined;
+  timestamp: string;
+}
+
+export type ErrorReportSink = (report: ErrorReport) => void;
+
+const FRAME = /^\s*at (?:(.+?) \()?(.+?)(?::\d+)?(?::\d+)?\)?$/;
+const ERROR_TYPE = /^[A-Za-z_$][\w$.]{0,63}$/;
+const APP_FRAMES = 3;
+
+function isLibraryFrame(file: string): boolean {
+  return file.includes('node_modules') || file.startsWith('node:') || file.startsWith('internal/');
+}
+
+/**
+ * A stable identity for "the same error": its type plus the top application frames (function and
+ * file relative to the working directory, no line or column), so the fingerprint survives unrelated
+ * edits, dependency upgrades and different messages (ids, amounts) in the same failure.
+ */
+export function fingerprint(error: Error, cwd = process.cwd()): string {
+  const frames: string[] = [];
+  const fallback: string[] = [];
+  for (const line of (error.stack ?? '').split('\n').slice(1)) {
+    const match = FRAME.exec(line);
+    if (!match) continue;
+    const fn = (match[1] ?? '<anonymous>').replace(/^async /, '');
+    let file = (match[2] ?? '').replace(/^file:\/\//, '').replace(/\?.*$/, '');
+    if (path.isAbsolute(file)) file = path.relative(cwd, file);
+    const frame = `${fn}@${file}`;
+    if (fallback.length < APP_FRAMES) fallback.push(frame);
+    if (!isLibraryFrame(file)) frames.push(frame);
+    if (frames.length === APP_FRAMES) break;
+  }
+  const chosen = frames.length > 0 ? frames : fallback;
+  return createHash('sha256')
+    .update([errorType(error), ...chosen].join('\n'))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** The error's class name, if it looks like one; anything else (a name set from input) becomes "Error". */
+export function errorType(error: Error): string {
+  const name = error.name || error.constructor?.name || 'Error';
+  return ERROR_TYPE.test(name) && redactString(name) === name ? name : 'Error';
+}
+
+export function toError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  const error = new Error(typeof value === 'string' ? value : `non-error value thrown: ${typeof value}`);
+  error.name = 'NonErrorThrown';
+  return error;
+}
+
+export interface ErrorTrackerConfig {
+  service: string;
+  environment: string;
+  logger: Logger;
+  /** app_errors_total{fingerprint, error_type, severity} */
+  counter: Counter;
+  sinks?: ErrorReportSink[];
+}
+
+/** Records errors: redacted report, log line, exception event on the active span, and the counter. */
+export class ErrorTracker {
+  readonly #config: ErrorTrackerConfig;
+  readonly #sinks: ErrorReportSink[];
+
+  constructor(config: ErrorTrackerConfig) {
+    this.#config = config;
+    this.#sinks = [...(config.sinks ?? [])];
+  }
+
+  /** Adds a destination for reports (an error-tracking service, or a test's array). */
+  addSink(sink: ErrorReportSink): () => void {
+    this.#sinks.push(sink);
+    return () => this.#sinks.splice(this.#sinks.indexOf(sink), 1);
+  }
+
+  capture(thrown: unknown, options: { severity?: ErrorSeverity; source?: ErrorSource } = {}): ErrorReport {
+    const error = toError(thrown);
+    const safe = redact(error);
+    const severity = options.severity ?? 'error';
+    const request = requestContext.getStore();
+    if (request) request.errorReported = true;
+    const span = trace.getSpan(context.active());
+    const spanContext = span?.spanContext();
+    const traced = spanContext !== undefined && isSpanContextValid(spanContext);
+    const report: ErrorReport = {
+      fingerprint: fingerprint(error),
+      error_type: errorType(error),
+      severity,
+      source: options.source ?? 'manual',
+      message: safe.message,
+      stack: safe.stack,
+      cause: (safe as { cause?: unknown }).cause,
+      service: this.#config.service,
+      environment: this.#config.environment,
+      request_id: request?.requestId,
+      user_pseudo_id: request?.userPseudoId,
+      trace_id: traced ? spanContext.traceId : undefined,
+      span_id: traced ? spanContext.spanId : undefined,
+      timestamp: new Date().toISOString(),
+    };
+    if (span && traced) {
+      span.recordException(safe);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: safe.message });
+    }
+    this.#config.counter.add(1, {
+      fingerprint: report.fingerprint,
+      error_type: report.error_type,
+      severity,
+    });
+    this.#config.logger[severity === 'critical' ? 'fatal' : 'error'](
+      { err: safe, error_report: { ...report, stack: undefined, cause: undefined } },
+      `${report.error_type} recorded (${report.source})`,
+    );
+    for (const sink of this.#sinks) {
+      try {
+        sink(report);
+      } catch {
+        // A failing sink must not turn one error into two.
+      }
+    }
+    return report;
+  }
+}

@@ -1,0 +1,82 @@
+import { redactString } from './redact/redact.ts';
+
+export interface ReadinessCheck {
+  /** Shown in the /readyz body, e.g. "postgres". */
+  name: string;
+  /** Resolves when the dependency is usable; rejects (or resolves false) when not. Honour the signal. */
+  check: (signal: AbortSignal) => Promise<unknown>;
+  /** Default 1000 ms; a check slower than this counts as failed. */
+  timeoutMs?: number;
+}
+
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  duration_ms: number;
+  error?: string;
+}
+
+export interface Readiness {
+  ready: boolean;
+  draining: boolean;
+  checks: CheckResult[];
+}
+
+const DEFAULT_TIMEOUT_MS = 1000;
+
+/** Liveness (the process answers) and readiness (dependencies answer, and we are not draining). */
+export class Health {
+  readonly #checks: ReadinessCheck[] = [];
+  #draining = false;
+
+  addCheck(check: ReadinessCheck): void {
+    this.#checks.push(check);
+  }
+
+  /** From now on /readyz answers 503, so load balancers stop sending new requests. */
+  startDraining(): void {
+    this.#draining = true;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  liveness(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  async readiness(): Promise<Readiness> {
+    const checks = await Promise.all(this.#checks.map((check) => runCheck(check)));
+    return { ready: !this.#draining && checks.every((c) => c.ok), draining: this.#draining, checks };
+  }
+}
+
+async function runCheck(check: ReadinessCheck): Promise<CheckResult> {
+  const timeoutMs = check.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const controller = new AbortController();
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new Error(`timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+  try {
+    const outcome = await Promise.race([check.check(controller.signal), timeout]);
+    if (outcome === false) throw new Error('check reported not ready');
+    return { name: check.name, ok: true, duration_ms: Math.round(performance.now() - started) };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      name: check.name,
+      ok: false,
+      duration_ms: Math.round(performance.now() - started),
+      // Connection errors often quote URLs with credentials.
+      error: redactString(message),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}

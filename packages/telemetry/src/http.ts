@@ -1,0 +1,154 @@
+import { AsyncResource } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { context, trace } from '@opentelemetry/api';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
+import type { Logger } from 'pino';
+import { type RequestContext, requestContext } from './context.ts';
+import type { ErrorTracker } from './errors.ts';
+import type { Health } from './health.ts';
+import { redactString } from './redact/redact.ts';
+
+export const BUILTIN_PATHS = ['/metrics', '/healthz', '/readyz'] as const;
+
+const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** The caller's x-request-id when it is a plain id (and not a secret in disguise), else a fresh UUID. */
+export function pickRequestId(header: string | string[] | undefined): string {
+  const candidate = Array.isArray(header) ? header[0] : header;
+  if (candidate !== undefined && REQUEST_ID.test(candidate) && redactString(candidate) === candidate) {
+    return candidate;
+  }
+  return randomUUID();
+}
+
+/**
+ * Names the route template of the request being served ("/orders/:id"): it becomes the server span's
+ * name and the `http_route` label of http_server_request_duration_seconds. Call it from a router or a
+ * framework hook; never pass the raw path (unbounded).
+ */
+export function setHttpRoute(route: string, method?: string): void {
+  const active = context.active();
+  const rpcMetadata = getRPCMetadata(active);
+  if (rpcMetadata?.type === RPCType.HTTP) rpcMetadata.route = route;
+  const span = trace.getSpan(active);
+  if (span) {
+    span.setAttribute('http.route', route);
+    if (method) span.updateName(`${method} ${route}`);
+  }
+  const request = requestContext.getStore();
+  if (request) request.route = route;
+}
+
+export class HttpServerError extends Error {
+  override name = 'HttpServerError';
+}
+
+export interface HttpTelemetry {
+  health: Health;
+  errors: ErrorTracker;
+  logger: Logger;
+  /** Serves Prometheus text; absent when metrics are off. */
+  metricsHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+}
+
+export interface HandlerOptions {
+  /** Maps a request to its route template, for plain node:http services with their own router. */
+  route?: (req: IncomingMessage) => string | undefined;
+  /** Serve /metrics, /healthz and /readyz before the handler (default true). */
+  endpoints?: boolean;
+  /** One info line per request (method, route, status, duration). Default false. */
+  accessLog?: boolean;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json');
+  res.setHeader('cache-control', 'no-store');
+  res.end(JSON.stringify(body));
+}
+
+function serveBuiltin(telemetry: HttpTelemetry, pathname: string, req: IncomingMessage, res: ServerResponse) {
+  switch (pathname) {
+    case '/healthz':
+      sendJson(res, 200, telemetry.health.liveness());
+      return true;
+    case '/readyz':
+      telemetry.health.readiness().then(
+        (readiness) => sendJson(res, readiness.ready ? 200 : 503, readiness),
+        () => sendJson(res, 503, { ready: false }),
+      );
+      return true;
+    case '/metrics':
+      if (!telemetry.metricsHandler) return false;
+      telemetry.metricsHandler(req, res);
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Wraps a node:http request listener (or a framework's: Fastify's serverFactory, Hono's
+ * getRequestListener): request ids in and out, request context for logs, error capture with a 500
+ * answer, 5xx reporting, and the /metrics, /healthz, /readyz endpoints.
+ */
+export function wrapHandler(
+  telemetry: HttpTelemetry,
+  handler: Handler,
+  options: HandlerOptions = {},
+): RequestListener {
+  const endpoints = options.endpoints ?? true;
+  return (req, res) => {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const pathname = query === -1 ? url : url.slice(0, query);
+    if (endpoints && req.method === 'GET' && serveBuiltin(telemetry, pathname, req, res)) return;
+
+    const requestId = pickRequestId(req.headers['x-request-id']);
+    res.setHeader('x-request-id', requestId);
+    const store: RequestContext = { requestId };
+    requestContext.run(store, () => {
+      const route = options.route?.(req);
+      if (route !== undefined) setHttpRoute(route, req.method);
+      const started = performance.now();
+      res.once(
+        'finish',
+        AsyncResource.bind(() => {
+          if (res.statusCode >= 500 && !store.errorReported) {
+            const error = new HttpServerError(
+              `${req.method ?? 'GET'} ${store.route ?? '(unrouted)'} answered ${res.statusCode}`,
+            );
+            telemetry.errors.capture(error, { source: 'http' });
+          }
+          if (options.accessLog) {
+            telemetry.logger.info(
+              {
+                http: {
+                  method: req.method,
+                  route: store.route,
+                  status: res.statusCode,
+                  duration_ms: Math.round((performance.now() - started) * 100) / 100,
+                },
+              },
+              'request served',
+            );
+          }
+        }),
+      );
+      const fail = (error: unknown) => {
+        telemetry.errors.capture(error, { source: 'http' });
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error', request_id: requestId });
+        else res.destroy();
+      };
+      try {
+        const result = handler(req, res);
+        if (result instanceof Promise) result.catch(fail);
+      } catch (error) {
+        fail(error);
+      }
+    });
+  };
+}

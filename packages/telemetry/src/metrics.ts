@@ -1,0 +1,165 @@
+import { type Attributes, diag, type Meter } from '@opentelemetry/api';
+import {
+  AggregationType,
+  createAllowListAttributesProcessor,
+  type ViewOptions,
+} from '@opentelemetry/sdk-metrics';
+import { redactAttributes } from './redact/redact.ts';
+
+/** Seconds; the semantic-convention advice for HTTP durations, written out so dashboards can rely on it. */
+export const HTTP_DURATION_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+] as const;
+
+// Instrument names (OTel); the Prometheus names in docs/metrics.md follow from them.
+export const METRIC_HTTP_SERVER_DURATION = 'http.server.request.duration'; // http_server_request_duration_seconds
+export const METRIC_HTTP_CLIENT_DURATION = 'http.client.request.duration'; // http_client_request_duration_seconds
+export const METRIC_APP_ERRORS = 'app.errors'; // app_errors_total (counters get _total)
+export const METRIC_EXPORT_DROPPED = 'telemetry.export.dropped'; // telemetry_export_dropped_total
+
+/** Redacts label values by key and by value pattern: a last line of defence for metric labels. */
+const redactingAttributesProcessor = { process: (incoming: Attributes) => redactAttributes(incoming) };
+
+/** Views: explicit buckets, a fixed label set per HTTP histogram, and a cap on error fingerprints. */
+export function telemetryViews(): ViewOptions[] {
+  // The Prometheus exporter (0.301) does not append units, so the views name the series exactly as
+  // docs/metrics.md does.
+  const httpHistogram = (instrumentName: string, labels: string[]): ViewOptions => ({
+    instrumentName,
+    name: `${instrumentName.replaceAll('.', '_')}_seconds`,
+    aggregation: {
+      type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
+      options: { boundaries: [...HTTP_DURATION_BUCKETS] },
+    },
+    attributesProcessors: [createAllowListAttributesProcessor(labels), redactingAttributesProcessor],
+  });
+  return [
+    httpHistogram(METRIC_HTTP_SERVER_DURATION, [
+      'http.request.method',
+      'http.route',
+      'http.response.status_code',
+    ]),
+    httpHistogram(METRIC_HTTP_CLIENT_DURATION, [
+      'http.request.method',
+      'server.address',
+      'http.response.status_code',
+    ]),
+    {
+      instrumentName: METRIC_APP_ERRORS,
+      attributesProcessors: [redactingAttributesProcessor],
+      aggregationCardinalityLimit: 500,
+    },
+  ];
+}
+
+/** Thrown (or, in production, logged once and dropped) when a label value is outside its declared set. */
+export class LabelValueError extends Error {
+  override name = 'LabelValueError';
+}
+
+export type LabelSets = Record<string, readonly string[]>;
+export type LabelValues<L extends LabelSets> = { [K in keyof L]: L[K][number] };
+
+export interface BoundedInstrumentOptions<L extends LabelSets> {
+  description: string;
+  unit?: string;
+  /** Every label and the complete list of values it may take. */
+  labels: L;
+  /** What to do with a value outside the set: throw (default outside production) or drop the point. */
+  onInvalid?: 'throw' | 'drop';
+}
+
+export interface BoundedHistogramOptions<L extends LabelSets> extends BoundedInstrumentOptions<L> {
+  /** Explicit bucket boundaries, in the instrument's unit. */
+  buckets: readonly number[];
+}
+
+function labelGuard<L extends LabelSets>(name: string, options: BoundedInstrumentOptions<L>) {
+  const allowed = new Map(Object.entries(options.labels).map(([k, v]) => [k, new Set<string>(v)]));
+  const onInvalid = options.onInvalid ?? (process.env.NODE_ENV === 'production' ? 'drop' : 'throw');
+  let warned = false;
+  return (labels: Record<string, unknown>): Attributes | undefined => {
+    let problem: string | undefined;
+    for (const [key, values] of allowed) {
+      const value = labels[key];
+      if (typeof value !== 'string' || !values.has(value)) {
+        problem = `label ${key} of ${name} must be one of ${[...values].join(', ')}`;
+        break;
+      }
+    }
+    if (problem === undefined && Object.keys(labels).length !== allowed.size) {
+      problem = `${name} takes exactly the labels ${[...allowed.keys()].join(', ') || '(none)'}`;
+    }
+    if (problem === undefined) return labels as Attributes;
+    // The offending value is never echoed: it may be the very secret the guard keeps out.
+    if (onInvalid === 'throw') throw new LabelValueError(problem);
+    if (!warned) {
+      warned = true;
+      diag.warn(`${problem}; the point was dropped`);
+    }
+    return undefined;
+  };
+}
+
+export interface BoundedCounter<L extends LabelSets> {
+  add(value: number, labels: LabelValues<L>): void;
+}
+
+export interface BoundedHistogram<L extends LabelSets> {
+  record(value: number, labels: LabelValues<L>): void;
+}
+
+/** A counter whose labels take only declared values (see docs/metrics.md for the catalogue). */
+export function boundedCounter<L extends LabelSets>(
+  meter: Meter,
+  name: string,
+  options: BoundedInstrumentOptions<L>,
+): BoundedCounter<L> {
+  const counter = meter.createCounter(name, { description: options.description, unit: options.unit ?? '' });
+  const guard = labelGuard(name, options);
+  return {
+    add(value, labels) {
+      const attributes = guard(labels);
+      if (attributes) counter.add(value, attributes);
+    },
+  };
+}
+
+/** An up-down counter (a gauge you add to and subtract from) with declared label values. */
+export function boundedUpDownCounter<L extends LabelSets>(
+  meter: Meter,
+  name: string,
+  options: BoundedInstrumentOptions<L>,
+): BoundedCounter<L> {
+  const counter = meter.createUpDownCounter(name, {
+    description: options.description,
+    unit: options.unit ?? '',
+  });
+  const guard = labelGuard(name, options);
+  return {
+    add(value, labels) {
+      const attributes = guard(labels);
+      if (attributes) counter.add(value, attributes);
+    },
+  };
+}
+
+/** A histogram with explicit buckets and declared label values. */
+export function boundedHistogram<L extends LabelSets>(
+  meter: Meter,
+  name: string,
+  options: BoundedHistogramOptions<L>,
+): BoundedHistogram<L> {
+  const histogram = meter.createHistogram(name, {
+    description: options.description,
+    unit: options.unit ?? '',
+    advice: { explicitBucketBoundaries: [...options.buckets] },
+  });
+  const guard = labelGuard(name, options);
+  return {
+    record(value, labels) {
+      const attributes = guard(labels);
+      if (attributes) histogram.record(value, attributes);
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import {
+  type Counter,
+  createNoopMeter,
+  type Meter,
+  type MeterProvider,
+  type SpanStatus,
+} from '@opentelemetry/api';
+import type { ExportResult } from '@opentelemetry/core';
+import {
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type ReadableSpan,
+  type Sampler,
+  type SpanExporter,
+  type SpanProcessor,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace';
+import { redactAttributes, redactString } from './redact/redact.ts';
+
+/** A copy of a finished span with attributes, event attributes, links and status message redacted. */
+export function redactSpan(span: ReadableSpan): ReadableSpan {
+  const status: SpanStatus =
+    span.status.message === undefined
+      ? span.status
+      : { ...span.status, message: redactString(span.status.message) };
+  return {
+    name: redactString(span.name),
+    kind: span.kind,
+    spanContext: () => span.spanContext(),
+    parentSpanContext: span.parentSpanContext,
+    startTime: span.startTime,
+    endTime: span.endTime,
+    status,
+    attributes: redactAttributes(span.attributes),
+    links: span.links.map((link) =>
+      link.attributes ? { ...link, attributes: redactAttributes(link.attributes) } : link,
+    ),
+    events: span.events.map((event) => ({
+      ...event,
+      name: redactString(event.name),
+      attributes: event.attributes ? redactAttributes(event.attributes) : event.attributes,
+    })),
+    duration: span.duration,
+    ended: span.ended,
+    resource: span.resource,
+    instrumentationScope: span.instrumentationScope,
+    droppedAttributesCount: span.droppedAttributesCount,
+    droppedEventsCount: span.droppedEventsCount,
+    droppedLinksCount: span.droppedLinksCount,
+  };
+}
+
+/**
+ * Wraps the real exporter: spans are redacted on the export path (in the batch, off the request's hot
+ * path), so no instrumentation — ours or a library's — can ship a secret in an attribute or exception.
+ */
+export class RedactingSpanExporter implements SpanExporter {
+  readonly #inner: SpanExporter;
+  constructor(inner: SpanExporter) {
+    this.#inner = inner;
+  }
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    this.#inner.export(spans.map(redactSpan), resultCallback);
+  }
+  shutdown(): Promise<void> {
+    return this.#inner.shutdown();
+  }
+  forceFlush(): Promise<void> {
+    return this.#inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+const SPAN_PROCESSED = 'otel.sdk.processor.span.processed';
+
+/**
+ * The batch processor reports, per the SDK self-observability semantic conventions, every span it
+ * finished with an `error.type` (queue full, export failed or timed out). This meter provider hands the
+ * processor a meter that turns exactly those into `telemetry_export_dropped_total{signal="traces"}`;
+ * every other self-metric is a no-op.
+ */
+export function droppedSpansMeterProvider(dropped: Counter): MeterProvider {
+  const noop = createNoopMeter();
+  const meter: Meter = Object.create(noop) as Meter;
+  meter.createCounter = (name, options) => {
+    if (name !== SPAN_PROCESSED) return noop.createCounter(name, options);
+    return {
+      add(value, attributes) {
+        if (attributes?.['error.type'] !== undefined) dropped.add(value, { signal: 'traces' });
+      },
+    };
+  };
+  return { getMeter: () => meter };
+}
+
+export interface BatchTuning {
+  /** Spans held while the exporter is busy or down; beyond it spans are dropped (and counted). */
+  maxQueueSize?: number;
+  maxExportBatchSize?: number;
+  scheduledDelayMillis?: number;
+  exportTimeoutMillis?: number;
+}
+
+export const DEFAULT_BATCH: Required<BatchTuning> = {
+  maxQueueSize: 2048,
+  maxExportBatchSize: 512,
+  scheduledDelayMillis: 1000,
+  exportTimeoutMillis: 10_000,
+};
+
+/** Redacting, bounded, drop-counting batch export of spans. */
+export function createSpanProcessor(
+  exporter: SpanExporter,
+  dropped: Counter,
+  tuning: BatchTuning = {},
+): SpanProcessor {
+  return new BatchSpanProcessor({
+    exporter: new RedactingSpanExporter(exporter),
+    ...DEFAULT_BATCH,
+    ...tuning,
+    selfObsMeterProvider: droppedSpansMeterProvider(dropped),
+  });
+}
+
+/** Parent-based ratio sampling: follow the caller's decision, sample new traces at `ratio`. */
+export function createSampler(ratio: number): Sampler {
+  return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
+}
