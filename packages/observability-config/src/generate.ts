@@ -1,0 +1,85 @@
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { DashboardSource } from './dashboards.ts';
+import { loadDashboards } from './dashboards.ts';
+import { TARGET } from './paths.ts';
+import type { RuleFile } from './rules.ts';
+import { loadRuleFiles } from './rules.ts';
+import type { Settings } from './settings.ts';
+import { loadSettings } from './settings.ts';
+import { renderCompose } from './targets/compose.ts';
+import { renderKubernetes } from './targets/kubernetes.ts';
+import { renderTerraform } from './targets/terraform.ts';
+
+export interface Sources {
+  settings: Settings;
+  dashboards: DashboardSource[];
+  ruleFiles: RuleFile[];
+}
+
+export async function loadSources(root: string): Promise<Sources> {
+  return {
+    settings: loadSettings(root),
+    dashboards: await loadDashboards(root),
+    ruleFiles: loadRuleFiles(root),
+  };
+}
+
+/** Folders that hold nothing but generated files: a file there that the generator no longer writes is stale. */
+export const GENERATED_DIRS = [
+  TARGET.composeDashboards,
+  TARGET.composeRules,
+  `${TARGET.k8sBase}/dashboards`,
+  `${TARGET.k8sBase}/rules`,
+  `${TARGET.terraformModule}/dashboards`,
+] as const;
+
+/** Every generated file, by path relative to the repository root. */
+export function renderTargets(sources: Sources): Map<string, string> {
+  const { settings, dashboards, ruleFiles } = sources;
+  return new Map([
+    ...renderCompose(dashboards, ruleFiles, settings),
+    ...renderKubernetes(dashboards, ruleFiles, settings),
+    ...renderTerraform(dashboards, settings),
+  ]);
+}
+
+function filesUnder(root: string, dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' });
+  } catch {
+    return [];
+  }
+  return entries.map((e) => path.posix.join(dir, e.split(path.sep).join('/')));
+}
+
+/** Generated files present under `root` that the generator would not write (left over from a rename). */
+export function staleFiles(root: string, files: Map<string, string>): string[] {
+  return GENERATED_DIRS.flatMap((dir) => filesUnder(root, dir))
+    .filter((file) => !files.has(file) && !/\/$/.test(file))
+    .filter((file) => !readdirSyncSafe(path.join(root, file)));
+}
+
+function readdirSyncSafe(p: string): boolean {
+  try {
+    readdirSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes every generated file under `outRoot` and deletes stale ones; returns what it wrote and removed. */
+export function writeTargets(
+  outRoot: string,
+  files: Map<string, string>,
+): { written: string[]; removed: string[] } {
+  const removed = staleFiles(outRoot, files);
+  for (const file of removed) rmSync(path.join(outRoot, file));
+  for (const [file, content] of files) {
+    mkdirSync(path.dirname(path.join(outRoot, file)), { recursive: true });
+    writeFileSync(path.join(outRoot, file), content);
+  }
+  return { written: [...files.keys()].sort(), removed };
+}

@@ -1,0 +1,263 @@
+// npm run parity: what each environment actually deploys (read back from the generated targets, not
+// from the source), hashed per dashboard UID and rule group. Equal everywhere, except for the deltas
+// grafana/environments.yaml declares; anything else is drift.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import { canonicalJson } from './dashboards.ts';
+import { TARGET } from './paths.ts';
+import { topLevelThreshold } from './query-languages.ts';
+import type { RuleGroup } from './rules.ts';
+import { isAlertingRule } from './rules.ts';
+import type { DeployedEnvironment, Settings } from './settings.ts';
+import { DEPLOYED_ENVIRONMENTS, loadSettings, thresholdFor } from './settings.ts';
+
+export type ArtifactKind = 'dashboard' | 'rule group' | 'terraform call';
+
+export interface Artifact {
+  kind: ArtifactKind;
+  name: string;
+  hash: string;
+  /** Where it was read: compose, kustomize, terraform. */
+  source: string;
+}
+
+export interface DeclaredDelta {
+  name: string;
+  values: Record<DeployedEnvironment, string>;
+  reason?: string;
+}
+
+export interface ParityReport {
+  inventories: Record<DeployedEnvironment, Artifact[]>;
+  deltas: DeclaredDelta[];
+  drift: string[];
+}
+
+const hash = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 12);
+
+// A declared threshold is hashed as a placeholder; its value is checked against the declaration instead.
+function normalizeGroup(
+  group: RuleGroup,
+  settings: Settings,
+  env: DeployedEnvironment,
+  where: string,
+  drift: string[],
+): RuleGroup {
+  return {
+    ...group,
+    rules: group.rules.map((rule) => {
+      if (!isAlertingRule(rule)) return rule;
+      const declared = thresholdFor(settings, rule.alert, env);
+      if (declared === undefined) return rule;
+      const literal = topLevelThreshold(rule.expr);
+      if (literal?.value !== declared) {
+        drift.push(
+          `${env}: ${rule.alert} threshold is ${literal?.value ?? '(none)'} in ${where}, declared ${declared}`,
+        );
+      }
+      if (!literal) return rule;
+      return {
+        ...rule,
+        expr: `${rule.expr.slice(0, literal.from)}<threshold>${rule.expr.slice(literal.to)}`,
+      };
+    }),
+  };
+}
+
+function jsonFiles(dir: string): Array<{ file: string; json: unknown }> {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((file) => ({ file, json: JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as unknown }));
+}
+
+function dashboardArtifact(json: unknown, source: string): Artifact {
+  const uid = (json as { uid?: unknown }).uid;
+  return { kind: 'dashboard', name: typeof uid === 'string' ? uid : '(no uid)', hash: hash(json), source };
+}
+
+function ruleArtifacts(
+  groups: RuleGroup[],
+  source: string,
+  normalize: (g: RuleGroup) => RuleGroup,
+): Artifact[] {
+  return groups.map((g) => ({ kind: 'rule group', name: g.name, hash: hash(normalize(g)), source }));
+}
+
+function developmentInventory(root: string, settings: Settings, drift: string[]): Artifact[] {
+  const dashboards = jsonFiles(path.join(root, TARGET.composeDashboards, 'telemetry-kit')).map((d) =>
+    dashboardArtifact(d.json, 'compose'),
+  );
+  const rulesDir = path.join(root, TARGET.composeRules);
+  const rules = readdirSync(rulesDir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .flatMap((file) => {
+      const { groups } = parse(readFileSync(path.join(rulesDir, file), 'utf8')) as { groups: RuleGroup[] };
+      return ruleArtifacts(groups, 'compose', (g) =>
+        normalizeGroup(g, settings, 'development', `${TARGET.composeRules}/${file}`, drift),
+      );
+    });
+  return [...dashboards, ...rules];
+}
+
+interface KubernetesObject {
+  kind?: string;
+  metadata?: { name?: string; labels?: Record<string, string> };
+  data?: Record<string, string>;
+  spec?: { groups?: RuleGroup[] };
+}
+
+/** Builds the overlay with kubectl's kustomize, as a deployment would. */
+export function buildOverlay(root: string, env: DeployedEnvironment): KubernetesObject[] {
+  const dir = path.join(root, TARGET.k8sOverlays, env);
+  let output: string;
+  try {
+    output = execFileSync('kubectl', ['kustomize', dir], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    const detail = (error as { stderr?: string }).stderr?.trim() || String(error);
+    throw new Error(`kubectl kustomize ${dir} failed: ${detail} — is kubectl (with kustomize) installed?`);
+  }
+  return parseAllDocuments(output).map((doc) => doc.toJS() as KubernetesObject);
+}
+
+function kubernetesInventory(
+  root: string,
+  env: DeployedEnvironment,
+  settings: Settings,
+  drift: string[],
+): Artifact[] {
+  const artifacts: Artifact[] = [];
+  for (const object of buildOverlay(root, env)) {
+    const name = object.metadata?.name ?? '(unnamed)';
+    if (object.kind === 'ConfigMap' && object.metadata?.labels?.grafana_dashboard !== undefined) {
+      for (const content of Object.values(object.data ?? {})) {
+        artifacts.push(dashboardArtifact(JSON.parse(content), 'kustomize'));
+      }
+    } else if (object.kind === 'PrometheusRule') {
+      artifacts.push(
+        ...ruleArtifacts(object.spec?.groups ?? [], 'kustomize', (g) =>
+          normalizeGroup(g, settings, env, `PrometheusRule ${name} (k8s/overlays/${env})`, drift),
+        ),
+      );
+    }
+  }
+  const terraformDashboards = jsonFiles(path.join(root, TARGET.terraformModule, 'dashboards'));
+  artifacts.push(...terraformDashboards.map((d) => dashboardArtifact(d.json, 'terraform')));
+  const envDir = path.join(root, TARGET.terraformEnvironments, env);
+  const callFiles = readdirSync(envDir)
+    .filter((f) => f.endsWith('.tf'))
+    .sort();
+  artifacts.push({
+    kind: 'terraform call',
+    name: callFiles.join('+'),
+    hash: hash(callFiles.map((f) => readFileSync(path.join(envDir, f), 'utf8'))),
+    source: 'terraform',
+  });
+  return artifacts;
+}
+
+function declaredDeltas(settings: Settings): DeclaredDelta[] {
+  const perEnv = (value: (env: DeployedEnvironment) => string) =>
+    Object.fromEntries(DEPLOYED_ENVIRONMENTS.map((env) => [env, value(env)])) as Record<
+      DeployedEnvironment,
+      string
+    >;
+  const env = (name: DeployedEnvironment) => settings.environments[name];
+  return [
+    { name: 'loki retention', values: perEnv((e) => env(e).lokiRetention) },
+    { name: 'scrape interval', values: perEnv((e) => env(e).scrapeInterval) },
+    { name: 'evaluation interval', values: perEnv((e) => env(e).evaluationInterval) },
+    {
+      name: 'receivers',
+      values: perEnv((e) =>
+        env(e)
+          .receivers.map((r) => `${r.name} (${r.kind})`)
+          .join(', '),
+      ),
+    },
+    ...settings.thresholds.map((t) => ({
+      name: `${t.alert} threshold`,
+      values: perEnv((e) => String(thresholdFor(settings, t.alert, e))),
+      reason: t.reason,
+    })),
+  ];
+}
+
+function key(a: Artifact) {
+  return `${a.kind} ${a.name}`;
+}
+
+export function runParity(root: string): ParityReport {
+  const settings = loadSettings(root);
+  const drift: string[] = [];
+  const inventories: Record<DeployedEnvironment, Artifact[]> = {
+    development: developmentInventory(root, settings, drift),
+    staging: kubernetesInventory(root, 'staging', settings, drift),
+    production: kubernetesInventory(root, 'production', settings, drift),
+  };
+
+  // Within an environment, every target that carries an artifact must carry the same content.
+  const reference = new Map<string, { env: DeployedEnvironment; artifact: Artifact }>();
+  for (const env of DEPLOYED_ENVIRONMENTS) {
+    const seen = new Map<string, Artifact>();
+    for (const artifact of inventories[env]) {
+      const earlier = seen.get(key(artifact));
+      if (earlier && earlier.hash !== artifact.hash) {
+        drift.push(
+          `${env}: ${key(artifact)} differs between ${earlier.source} (${earlier.hash}) and ${artifact.source} (${artifact.hash})`,
+        );
+      }
+      seen.set(key(artifact), artifact);
+      const first = reference.get(key(artifact));
+      if (!first) reference.set(key(artifact), { env, artifact });
+      else if (first.artifact.hash !== artifact.hash && first.env !== env) {
+        drift.push(
+          `${key(artifact)}: ${env} (${artifact.source}) has ${artifact.hash}, ${first.env} (${first.artifact.source}) has ${first.artifact.hash}`,
+        );
+      }
+    }
+  }
+  // Every dashboard and rule group is deployed everywhere (the Terraform call exists only where Terraform runs).
+  for (const [name, { artifact }] of reference) {
+    if (artifact.kind === 'terraform call') continue;
+    for (const env of DEPLOYED_ENVIRONMENTS) {
+      if (!inventories[env].some((a) => key(a) === name)) drift.push(`${env}: ${name} is missing`);
+    }
+  }
+  return { inventories, deltas: declaredDeltas(settings), drift: [...new Set(drift)] };
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0))) ?? [];
+  return rows
+    .map((r) => `  ${r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd())
+    .join('\n');
+}
+
+export function formatParityReport(report: ParityReport): string {
+  const sections: string[] = [];
+  for (const env of DEPLOYED_ENVIRONMENTS) {
+    const rows = report.inventories[env]
+      .slice()
+      .sort((a, b) => key(a).localeCompare(key(b)) || a.source.localeCompare(b.source))
+      .map((a) => [a.kind, a.name, a.hash, a.source]);
+    sections.push(`${env}\n${table([['kind', 'name', 'hash', 'source'], ...rows])}`);
+  }
+  const deltaRows = report.deltas.map((d) => [d.name, ...DEPLOYED_ENVIRONMENTS.map((env) => d.values[env])]);
+  sections.push(
+    `declared deltas (grafana/environments.yaml)\n${table([['name', ...DEPLOYED_ENVIRONMENTS], ...deltaRows])}`,
+  );
+  sections.push(
+    report.drift.length === 0
+      ? 'no drift: every dashboard and rule group has the same hash in every environment'
+      : `DRIFT (${report.drift.length}):\n${report.drift.map((d) => `  - ${d}`).join('\n')}`,
+  );
+  return `${sections.join('\n\n')}\n`;
+}

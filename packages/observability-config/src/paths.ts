@@ -1,0 +1,26 @@
+import { fileURLToPath } from 'node:url';
+
+/** The repository root: packages/observability-config/src → ../../.. */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Where the single source lives and where each target is written, relative to a root. */
+export const SOURCE = {
+  settings: 'grafana/environments.yaml',
+  dashboards: 'grafana/dashboards',
+  alerts: 'grafana/alerts',
+  alertTests: 'grafana/alerts/tests',
+  catalogue: 'docs/metrics.md',
+  infrastructureCatalogue: 'grafana/infrastructure-metrics.md',
+} as const;
+
+export const TARGET = {
+  composeDashboards: 'compose/grafana/provisioning/dashboards',
+  composeRules: 'compose/prometheus/rules',
+  k8sBase: 'k8s/base',
+  k8sOverlays: 'k8s/overlays',
+  terraformModule: 'terraform/modules/grafana',
+  terraformEnvironments: 'terraform/environments',
+} as const;
+
+/** The command that writes every generated file; generated files name it in their header. */
+export const GENERATE_COMMAND = 'npm run generate';

@@ -1,0 +1,116 @@
+import { parser as logqlParser } from '@grafana/lezer-logql';
+import { parser as traceqlParser } from '@grafana/lezer-traceql';
+import { parser as promqlParser } from '@prometheus-io/lezer-promql';
+
+export type QueryLanguage = 'promql' | 'logql' | 'traceql';
+
+// The three grammars are all @lezer/lr parsers; the PromQL one stands for their common type.
+const parsers: Record<QueryLanguage, typeof promqlParser> = {
+  promql: promqlParser,
+  logql: logqlParser,
+  traceql: traceqlParser,
+};
+
+export interface SyntaxProblem {
+  /** 1-based line and column within the expression. */
+  line: number;
+  column: number;
+  /** The text around the problem, so a reader finds it without counting characters. */
+  near: string;
+}
+
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
+}
+
+/** Every place the grammar of `language` rejects `expr`; empty when it parses. */
+export function syntaxProblems(language: QueryLanguage, expr: string): SyntaxProblem[] {
+  const problems: SyntaxProblem[] = [];
+  if (expr.trim() === '') return [{ line: 1, column: 1, near: '(empty expression)' }];
+  parsers[language].parse(expr).iterate({
+    enter(node) {
+      if (!node.type.isError) return;
+      problems.push({
+        ...lineAndColumn(expr, node.from),
+        near: JSON.stringify(expr.slice(Math.max(0, node.from - 20), node.from + 20)),
+      });
+    },
+  });
+  return problems;
+}
+
+/** Metric names a PromQL expression selects (`foo` in `rate(foo{a="b"}[5m])`). */
+export function promqlMetricNames(expr: string): string[] {
+  const names = new Set<string>();
+  promqlParser.parse(expr).iterate({
+    enter(node) {
+      if (node.name !== 'VectorSelector') return;
+      const identifier = node.node.getChild('Identifier');
+      if (identifier) names.add(expr.slice(identifier.from, identifier.to));
+    },
+  });
+  return [...names];
+}
+
+/** Label names used in stream selectors and filters of a LogQL expression (`app` in `{app="web"}`). */
+export function logqlStreamSelectors(expr: string): string[] {
+  const selectors: string[] = [];
+  logqlParser.parse(expr).iterate({
+    enter(node) {
+      if (node.name === 'Selector') selectors.push(expr.slice(node.from, node.to));
+    },
+  });
+  return selectors;
+}
+
+const COMPARISONS = new Set(['Gtr', 'Lss', 'Gte', 'Lte', 'Eql', 'Neq']);
+
+export interface ThresholdLiteral {
+  from: number;
+  to: number;
+  value: number;
+}
+
+/**
+ * The number on the right of an expression's top-level comparison: `20` in `histogram_quantile(…) > 20`.
+ * Undefined when the expression is not of that shape (then it cannot take a per-environment threshold).
+ */
+export function topLevelThreshold(expr: string): ThresholdLiteral | undefined {
+  const root = promqlParser.parse(expr).topNode.firstChild;
+  if (root?.name !== 'BinaryExpr') return undefined;
+  const operator = root.firstChild?.nextSibling;
+  const right = root.lastChild;
+  if (!operator || !COMPARISONS.has(operator.name) || right?.name !== 'NumberDurationLiteral')
+    return undefined;
+  const value = Number(expr.slice(right.from, right.to));
+  return Number.isFinite(value) ? { from: right.from, to: right.to, value } : undefined;
+}
+
+/** Replaces the top-level comparison's number; throws naming the alert when there is none. */
+export function withThreshold(expr: string, value: number, alert: string): string {
+  const literal = topLevelThreshold(expr);
+  if (!literal) {
+    throw new Error(
+      `${alert}: a per-environment threshold needs an expression of the form "<query> > <number>" — ` +
+        'rewrite the rule or remove its entry from thresholds in grafana/environments.yaml',
+    );
+  }
+  return `${expr.slice(0, literal.from)}${value}${expr.slice(literal.to)}`;
+}
+
+/** Replaces range windows (`[5m]`) through `windows`; offsets and other durations are left alone. */
+export function withRangeWindows(expr: string, windows: Record<string, string>): string {
+  const edits: Array<{ from: number; to: number; text: string }> = [];
+  promqlParser.parse(expr).iterate({
+    enter(node) {
+      if (node.name !== 'MatrixSelector') return;
+      const range = node.node.getChild('DurationExpr');
+      const replacement = range ? windows[expr.slice(range.from, range.to)] : undefined;
+      if (range && replacement) edits.push({ from: range.from, to: range.to, text: replacement });
+    },
+  });
+  return edits
+    .sort((a, b) => b.from - a.from)
+    .reduce((text, edit) => text.slice(0, edit.from) + edit.text + text.slice(edit.to), expr);
+}

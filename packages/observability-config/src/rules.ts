@@ -1,0 +1,94 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { SOURCE } from './paths.ts';
+import { withRangeWindows, withThreshold } from './query-languages.ts';
+import type { EnvironmentName, Settings } from './settings.ts';
+import { thresholdFor } from './settings.ts';
+
+const rule = z.union([
+  z.strictObject({
+    alert: z.string(),
+    expr: z.string(),
+    for: z.string().optional(),
+    keep_firing_for: z.string().optional(),
+    labels: z.record(z.string(), z.string()),
+    annotations: z.record(z.string(), z.string()),
+  }),
+  z.strictObject({
+    record: z.string(),
+    expr: z.string(),
+    labels: z.record(z.string(), z.string()).optional(),
+  }),
+]);
+export type Rule = z.infer<typeof rule>;
+export type AlertingRule = Extract<Rule, { alert: string }>;
+
+const group = z.strictObject({
+  name: z.string(),
+  interval: z.string().optional(),
+  rules: z.array(rule).min(1),
+});
+export type RuleGroup = z.infer<typeof group>;
+
+const ruleFile = z.strictObject({ groups: z.array(group).min(1) });
+
+export interface RuleFile {
+  /** File name under grafana/alerts/, e.g. `http-slo.yml`. */
+  file: string;
+  groups: RuleGroup[];
+}
+
+export function isAlertingRule(r: Rule): r is AlertingRule {
+  return 'alert' in r;
+}
+
+/** Reads every grafana/alerts/*.yml (plain Prometheus `groups:` files). */
+export function loadRuleFiles(root: string): RuleFile[] {
+  const dir = path.join(root, SOURCE.alerts);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yml') || f.endsWith('.yaml'))
+    .sort()
+    .map((file) => {
+      const result = ruleFile.safeParse(parse(readFileSync(path.join(dir, file), 'utf8')));
+      if (!result.success) {
+        const issues = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+        throw new Error(`${SOURCE.alerts}/${file} is not a Prometheus rule file: ${issues}`);
+      }
+      return { file, groups: result.data.groups };
+    });
+}
+
+/**
+ * The rule groups as an environment runs them: declared threshold deltas applied and, in the
+ * short-interval test environment, `for:` and range windows compressed. Nothing else changes.
+ */
+export function renderRuleGroups(groups: RuleGroup[], settings: Settings, env: EnvironmentName): RuleGroup[] {
+  const envSettings = settings.environments[env];
+  return groups.map((g) => ({
+    ...g,
+    rules: g.rules.map((r) => {
+      if (!isAlertingRule(r)) {
+        const expr = r.expr.trim();
+        return {
+          ...r,
+          expr: envSettings.rangeWindows ? withRangeWindows(expr, envSettings.rangeWindows) : expr,
+        };
+      }
+      // Trimmed: a block scalar's trailing newline does not survive every YAML round trip (kustomize patches).
+      let expr = r.expr.trim();
+      const threshold = thresholdFor(settings, r.alert, env);
+      if (threshold !== undefined) expr = withThreshold(expr, threshold, r.alert);
+      if (envSettings.rangeWindows) expr = withRangeWindows(expr, envSettings.rangeWindows);
+      const rendered: AlertingRule = { ...r, expr };
+      if (envSettings.alertFor && r.for && !/^0+[smhdwy]?$/.test(r.for)) rendered.for = envSettings.alertFor;
+      return rendered;
+    }),
+  }));
+}
+
+/** Every alert name across the files, for checks that each has a runbook and a promtool test. */
+export function alertNames(files: RuleFile[]): string[] {
+  return files.flatMap((f) => f.groups.flatMap((g) => g.rules.filter(isAlertingRule).map((r) => r.alert)));
+}

@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { SOURCE } from './paths.ts';
+
+/** The environments that are deployed and must not drift from each other. */
+export const DEPLOYED_ENVIRONMENTS = ['development', 'staging', 'production'] as const;
+export type DeployedEnvironment = (typeof DEPLOYED_ENVIRONMENTS)[number];
+/** `test` is the short-interval environment of the live alert scenario; it is never deployed. */
+export type EnvironmentName = DeployedEnvironment | 'test';
+
+const duration = z.string().regex(/^(\d+(ms|s|m|h|d|w|y))+$/, 'a Prometheus duration such as 15s, 5m or 14d');
+
+const receiver = z.discriminatedUnion('kind', [
+  z.object({ name: z.string(), kind: z.literal('webhook'), url: z.url() }),
+  z.object({ name: z.string(), kind: z.literal('slack'), channel: z.string().startsWith('#') }),
+  z.object({
+    name: z.string(),
+    kind: z.literal('pagerduty'),
+    severities: z.array(z.enum(['critical', 'warning', 'info'])).default(['critical']),
+  }),
+]);
+export type Receiver = z.infer<typeof receiver>;
+
+const environment = z.strictObject({
+  lokiRetention: duration,
+  scrapeInterval: duration,
+  evaluationInterval: duration,
+  receivers: z.array(receiver).min(1),
+  /** Replaces every non-zero `for:` (short-interval test environment only). */
+  alertFor: duration.optional(),
+  /** Replaces range windows in rule expressions, e.g. 5m → 10s (short-interval test environment only). */
+  rangeWindows: z.record(duration, duration).optional(),
+});
+export type EnvironmentSettings = z.infer<typeof environment>;
+
+const threshold = z.strictObject({
+  alert: z.string(),
+  default: z.number(),
+  environments: z.partialRecord(z.enum(DEPLOYED_ENVIRONMENTS), z.number()),
+  reason: z.string().min(20, 'say why this threshold must differ between environments'),
+});
+export type ThresholdDelta = z.infer<typeof threshold>;
+
+const settingsFile = z.strictObject({
+  environments: z.strictObject({
+    development: environment,
+    staging: environment,
+    production: environment,
+    test: environment,
+  }),
+  thresholds: z.array(threshold).default([]),
+});
+export type Settings = z.infer<typeof settingsFile>;
+
+/** Parses and validates grafana/environments.yaml text; errors name the file and the field. */
+export function parseSettings(text: string, source: string = SOURCE.settings): Settings {
+  const result = settingsFile.safeParse(parse(text));
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`${source} is invalid — fix these fields:\n${issues.join('\n')}`);
+  }
+  for (const [name, env] of Object.entries(result.data.environments)) {
+    if (name !== 'test' && (env.alertFor || env.rangeWindows)) {
+      throw new Error(
+        `${source}: environments.${name} sets alertFor/rangeWindows — only the short-interval test ` +
+          'environment may compress time; deployed environments run the rules as written',
+      );
+    }
+  }
+  return result.data;
+}
+
+export function loadSettings(root: string): Settings {
+  const file = path.join(root, SOURCE.settings);
+  return parseSettings(readFileSync(file, 'utf8'), file);
+}
+
+/** The threshold an alert uses in an environment, or undefined when the alert has no declared delta. */
+export function thresholdFor(settings: Settings, alert: string, env: EnvironmentName): number | undefined {
+  const delta = settings.thresholds.find((t) => t.alert === alert);
+  if (!delta) return undefined;
+  return env === 'test' ? delta.default : (delta.environments[env] ?? delta.default);
+}

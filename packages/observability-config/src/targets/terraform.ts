@@ -1,0 +1,42 @@
+// Managed-Grafana target: the files terraform/modules/grafana reads (dashboard JSON) and each
+// environment's variable values (environment.generated.auto.tfvars.json), both derived from grafana/.
+import type { DashboardSource } from '../dashboards.ts';
+import { dashboardFileContent } from '../dashboards.ts';
+import { generatedReadme } from '../generated-header.ts';
+import { GENERATE_COMMAND, SOURCE, TARGET } from '../paths.ts';
+import type { DeployedEnvironment, Settings } from '../settings.ts';
+
+export const TERRAFORM_ENVIRONMENTS = ['staging', 'production'] as const satisfies DeployedEnvironment[];
+// `.generated.` says what it is (and keeps Biome's formatter off it); Terraform loads any *.auto.tfvars.json.
+export const TFVARS_FILE = 'environment.generated.auto.tfvars.json';
+
+export function renderTerraform(dashboards: DashboardSource[], settings: Settings): Map<string, string> {
+  const files = new Map<string, string>();
+  const dir = `${TARGET.terraformModule}/dashboards`;
+  files.set(
+    `${dir}/README.md`,
+    generatedReadme('dashboards of the Terraform module', `${SOURCE.dashboards}/*.ts`),
+  );
+  for (const dashboard of dashboards)
+    files.set(`${dir}/${dashboard.uid}.generated.json`, dashboardFileContent(dashboard));
+
+  for (const env of TERRAFORM_ENVIRONMENTS) {
+    const envSettings = settings.environments[env];
+    const tfvars = {
+      // JSON has no comments: the note is a declared variable of its own.
+      generated_by: `${GENERATE_COMMAND} from ${SOURCE.settings} — do not edit; edit the settings and regenerate`,
+      environment: env,
+      receivers: envSettings.receivers.map((r) => ({
+        name: r.name,
+        kind: r.kind,
+        url: r.kind === 'webhook' ? r.url : null,
+        channel: r.kind === 'slack' ? r.channel : null,
+      })),
+    };
+    files.set(
+      `${TARGET.terraformEnvironments}/${env}/${TFVARS_FILE}`,
+      `${JSON.stringify(tfvars, null, 2)}\n`,
+    );
+  }
+  return files;
+}
