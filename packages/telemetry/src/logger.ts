@@ -47,8 +47,6 @@ export function loggerOptions(config: Omit<LoggerConfig, 'destination' | 'pretty
     mixin: correlationFields,
     formatters: {
       level: (label) => ({ level: label }),
-      // Child-logger bindings are written verbatim on every line, so they are redacted once, here.
-      bindings: (bindings) => redact(bindings),
     },
     hooks: {
       // Every argument (merging object, message, printf arguments, Errors) is redacted before pino
@@ -61,11 +59,25 @@ export function loggerOptions(config: Omit<LoggerConfig, 'destination' | 'pretty
   };
 }
 
+/**
+ * pino serialises child bindings once, at `child()`, outside the logMethod hook; children inherit
+ * from their parent's prototype, so replacing `child` on the root covers every descendant.
+ */
+function redactChildBindings(root: Logger): Logger {
+  const originalChild = root.child;
+  root.child = function child(this: Logger, bindings, options) {
+    return originalChild.call(this, redact(bindings), options);
+  } as Logger['child'];
+  return root;
+}
+
 export function createLogger(config: LoggerConfig): Logger {
   const options = loggerOptions(config);
-  if (config.destination) return pino(options, config.destination);
+  if (config.destination) return redactChildBindings(pino(options, config.destination));
   if (config.pretty) {
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
+    return redactChildBindings(
+      pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } }),
+    );
   }
-  return pino(options);
+  return redactChildBindings(pino(options));
 }

@@ -16,7 +16,11 @@ export function normalizeKey(key: string): string {
 export function isSensitiveKey(key: string): boolean {
   let sensitive = keyCache.get(key);
   if (sensitive === undefined) {
-    sensitive = SENSITIVE_KEY.test(normalizeKey(key));
+    // Dotted attribute names (app.user.ssn, http.request.header.cookie): the whole name and its last part.
+    const lastDot = key.lastIndexOf('.');
+    sensitive =
+      SENSITIVE_KEY.test(normalizeKey(key)) ||
+      (lastDot !== -1 && SENSITIVE_KEY.test(normalizeKey(key.slice(lastDot + 1))));
     if (keyCache.size < 10_000) keyCache.set(key, sensitive);
   }
   return sensitive;
