@@ -1,5 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { RequestListener } from 'node:http';
+import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Telemetry } from '@telemetry-kit/telemetry';
+import { setHttpRoute } from '@telemetry-kit/telemetry';
 import type { FastifyInstance } from 'fastify';
 import Fastify from 'fastify';
 import { errorBody, HttpError, toErrorResponse } from './errors.ts';
@@ -16,8 +20,14 @@ export interface ServiceAppOptions {
    * injection at runtime is opt-in per deployment.
    */
   adminToken?: string | undefined;
-  /** Called for every error that becomes a 5xx (not for client errors). */
-  onUnexpectedError?: (error: unknown, request: { method: string; route: string }) => void;
+  /**
+   * The service's telemetry: the server is wrapped by it (/metrics, /healthz, /readyz, request ids,
+   * 5xx reports), routes name their spans and `http_route` labels, and unexpected errors are captured.
+   * Unit tests leave it out and use `inject`.
+   */
+  telemetry?: Telemetry | undefined;
+  /** Called for every error that becomes a 5xx (not for client errors); defaults to the error tracker. */
+  onUnexpectedError?: ((error: unknown, request: { method: string; route: string }) => void) | undefined;
 }
 
 /** Paths that fault injection never touches: probes and scrapes must tell the truth. */
@@ -35,7 +45,10 @@ function tokenMatches(presented: string | undefined, expected: string): boolean 
  * prototype-poisoning refusal, fault injection, and the runtime fault admin routes.
  */
 export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
+  const { telemetry } = options;
   const app = Fastify({
+    serverFactory: (listener: RequestListener) =>
+      createServer(telemetry ? telemetry.handler(listener, { accessLog: true }) : listener),
     logger: false,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     onProtoPoisoning: 'error',
@@ -45,6 +58,13 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
     requestIdHeader: false,
     routerOptions: { maxParamLength: 200 },
   });
+
+  if (telemetry) {
+    app.addHook('onRequest', async (request) => {
+      const route = request.routeOptions.url;
+      if (route) setHttpRoute(route, request.method);
+    });
+  }
 
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';

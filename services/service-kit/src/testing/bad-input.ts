@@ -80,7 +80,9 @@ export function badInputCorpus(example: Record<string, Json>): BadInputCase[] {
     },
     {
       name: 'a form body',
-      payload: new URLSearchParams(Object.entries(example).map(([k, v]) => [k, String(v)])).toString(),
+      payload: new URLSearchParams(
+        Object.entries(example).map(([k, v]): [string, string] => [k, String(v)]),
+      ).toString(),
       contentType: 'application/x-www-form-urlencoded',
       expect: 'reject',
     },

@@ -1,0 +1,191 @@
+import type { FaultInjector } from '@telemetry-kit/service-kit';
+import { createServiceApp, HttpError, parseInput, text } from '@telemetry-kit/service-kit';
+import type { Telemetry } from '@telemetry-kit/telemetry';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { AccountStore, User } from './accounts.ts';
+import { hashPassword, hashToken, newSessionToken, verifyPassword } from './accounts.ts';
+import type { Upstream } from './upstream.ts';
+
+/** The gateway metrics of docs/metrics.md. */
+export interface GatewayMetrics {
+  signup(outcome: 'created' | 'rejected'): void;
+  login(outcome: 'success' | 'failure'): void;
+  sessionsChanged(): void;
+}
+
+const email = z
+  .string()
+  .max(254)
+  .transform((value) => value.trim().toLowerCase())
+  .pipe(z.email());
+/** bcrypt reads at most 72 bytes; longer passwords are refused rather than silently truncated. */
+const password = z
+  .string()
+  .min(10, 'must be at least 10 characters')
+  .refine((value) => Buffer.byteLength(value, 'utf8') <= 72, 'must be at most 72 bytes');
+
+const signupSchema = z.strictObject({ email, password, displayName: text({ max: 60 }) });
+const loginSchema = z.strictObject({ email, password: z.string().min(1).max(200) });
+const generateSchema = z.strictObject({ intention: text({ min: 3, max: 280 }) });
+const idParams = z.strictObject({ id: z.uuid() });
+const listQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  before: z.uuid().optional(),
+});
+const newListingSchema = z.strictObject({
+  ritualId: z.uuid(),
+  title: text({ max: 120 }),
+  description: text({ min: 0, max: 2000, multiline: true }).default(''),
+  priceCents: z.number().int().min(1).max(1_000_000),
+  currency: z.enum(['EUR', 'USD', 'GBP']),
+});
+const purchaseSchema = z.strictObject({
+  payment: z.strictObject({
+    cardNumber: z.string().max(30),
+    expMonth: z.number().int().min(1).max(12),
+    expYear: z.number().int().min(2000).max(2100),
+    cvc: z.string().regex(/^\d{3,4}$/, 'must be 3 or 4 digits'),
+  }),
+});
+
+export interface GatewayDeps {
+  /** Absent in unit tests (they use inject). */
+  telemetry?: Telemetry | undefined;
+  accounts: AccountStore;
+  rituals: Pick<Upstream, 'json' | 'stream'>;
+  marketplace: Pick<Upstream, 'json'>;
+  metrics: GatewayMetrics;
+  faults: FaultInjector;
+  sessionTtlMs?: number;
+  adminToken?: string | undefined;
+  onUnexpectedError?: (error: unknown) => void;
+  now?: () => Date;
+}
+
+const publicUser = (user: User) => ({ id: user.id, email: user.email, displayName: user.displayName });
+
+export function buildGatewayApp(deps: GatewayDeps): FastifyInstance {
+  const { accounts, metrics } = deps;
+  const now = deps.now ?? (() => new Date());
+  const sessionTtlMs = deps.sessionTtlMs ?? 24 * 3600_000;
+  const app = createServiceApp({
+    telemetry: deps.telemetry,
+    faults: deps.faults,
+    adminToken: deps.adminToken,
+    bodyLimit: 32 * 1024,
+    onUnexpectedError: deps.onUnexpectedError,
+  });
+
+  const startSession = async (user: User) => {
+    deps.telemetry?.setUser(user.id);
+    const { token, hash } = newSessionToken();
+    const expiresAt = new Date(now().getTime() + sessionTtlMs);
+    await accounts.createSession(hash, user.id, expiresAt);
+    metrics.sessionsChanged();
+    return { token, expiresAt: expiresAt.toISOString(), user: publicUser(user) };
+  };
+
+  const bearer = (request: FastifyRequest) => {
+    const match = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(request.headers.authorization ?? '');
+    return match?.[1];
+  };
+
+  const requireUser = async (request: FastifyRequest): Promise<User> => {
+    const token = bearer(request);
+    const user = token ? await accounts.findSessionUser(hashToken(token), now()) : undefined;
+    if (!user)
+      throw new HttpError(401, 'unauthenticated', 'log in first: send Authorization: Bearer <token>');
+    return user;
+  };
+
+  app.post('/api/signup', async (request, reply) => {
+    let input: z.output<typeof signupSchema>;
+    try {
+      input = parseInput(signupSchema, request.body);
+    } catch (error) {
+      metrics.signup('rejected');
+      throw error;
+    }
+    const user = await accounts.createUser(
+      input.email,
+      input.displayName,
+      await hashPassword(input.password),
+    );
+    if (!user) {
+      metrics.signup('rejected');
+      throw new HttpError(409, 'email_taken', 'an account with this email exists; log in instead');
+    }
+    metrics.signup('created');
+    return reply.code(201).send(await startSession(user));
+  });
+
+  app.post('/api/login', async (request) => {
+    const input = parseInput(loginSchema, request.body);
+    const found = await accounts.findByEmail(input.email);
+    if (!(await verifyPassword(input.password, found?.passwordHash)) || !found) {
+      metrics.login('failure');
+      throw new HttpError(401, 'invalid_credentials', 'email or password is wrong');
+    }
+    metrics.login('success');
+    return startSession(found);
+  });
+
+  app.post('/api/logout', async (request, reply) => {
+    await requireUser(request);
+    const token = bearer(request) as string;
+    if (await accounts.deleteSession(hashToken(token))) metrics.sessionsChanged();
+    return reply.code(204).send();
+  });
+
+  app.get('/api/me', async (request) => ({ user: publicUser(await requireUser(request)) }));
+
+  app.post('/api/rituals', async (request, reply) => {
+    await requireUser(request);
+    const input = parseInput(generateSchema, request.body);
+    const upstream = await deps.rituals.json('POST', '/rituals', input);
+    const body = upstream.body as { id?: string };
+    if (upstream.status === 201 && typeof body.id === 'string') {
+      return reply.code(201).send({ ...body, audioUrl: `/api/rituals/${body.id}/audio` });
+    }
+    return reply.code(upstream.status).send(upstream.body);
+  });
+
+  app.get('/api/rituals/:id/audio', async (request, reply) => {
+    const { id } = parseInput(idParams, request.params, 'path');
+    const upstream = await deps.rituals.stream(`/rituals/${id}/audio`);
+    if (upstream.status !== 200 || !upstream.body) {
+      upstream.body?.destroy();
+      throw new HttpError(404, 'ritual_not_found', 'no ritual with this id');
+    }
+    return reply.header('content-type', upstream.contentType).send(upstream.body);
+  });
+
+  app.get('/api/listings', async (request, reply) => {
+    const query = parseInput(listQuery, request.query, 'query');
+    const params = new URLSearchParams({ limit: String(query.limit) });
+    if (query.before) params.set('before', query.before);
+    const upstream = await deps.marketplace.json('GET', `/listings?${params}`);
+    return reply.code(upstream.status).send(upstream.body);
+  });
+
+  app.post('/api/listings', async (request, reply) => {
+    const user = await requireUser(request);
+    const input = parseInput(newListingSchema, request.body);
+    const upstream = await deps.marketplace.json('POST', '/listings', { ...input, sellerId: user.id });
+    return reply.code(upstream.status).send(upstream.body);
+  });
+
+  app.post('/api/listings/:id/purchase', async (request, reply) => {
+    const user = await requireUser(request);
+    const { id } = parseInput(idParams, request.params, 'path');
+    const input = parseInput(purchaseSchema, request.body);
+    const upstream = await deps.marketplace.json('POST', `/listings/${id}/purchases`, {
+      buyerId: user.id,
+      payment: input.payment,
+    });
+    return reply.code(upstream.status).send(upstream.body);
+  });
+
+  return app;
+}

@@ -1,0 +1,126 @@
+import type { FaultInjector } from '@telemetry-kit/service-kit';
+import { createServiceApp, HttpError, parseInput, text } from '@telemetry-kit/service-kit';
+import type { Telemetry } from '@telemetry-kit/telemetry';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { authorisePayment, normaliseCardNumber, passesLuhn } from './payments.ts';
+import type { Currency, MarketplaceStore } from './store.ts';
+
+export type MarketplaceRepository = Pick<
+  MarketplaceStore,
+  'ping' | 'createListing' | 'getListing' | 'listActive' | 'countActive' | 'recordPurchase'
+>;
+
+/** The business metrics of docs/metrics.md (marketplace section). */
+export interface MarketplaceMetrics {
+  listingCreated(): void;
+  purchase(outcome: 'completed' | 'declined', amountCents: number, currency: Currency): void;
+  activeListingsChanged(): void;
+}
+
+const currency = z.enum(['EUR', 'USD', 'GBP']);
+const uuid = z.uuid();
+
+const newListingSchema = z.strictObject({
+  sellerId: uuid,
+  ritualId: text({ max: 100 }),
+  title: text({ max: 120 }),
+  description: text({ min: 0, max: 2000, multiline: true }).default(''),
+  priceCents: z.number().int().min(1).max(1_000_000),
+  currency,
+});
+
+const listQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  before: uuid.optional(),
+});
+
+const idParamsSchema = z.strictObject({ id: uuid });
+
+const thisYear = new Date().getUTCFullYear();
+const purchaseSchema = z.strictObject({
+  buyerId: uuid,
+  payment: z.strictObject({
+    cardNumber: z
+      .string()
+      .max(30)
+      .refine((value) => passesLuhn(normaliseCardNumber(value)), 'is not a valid card number'),
+    expMonth: z.number().int().min(1).max(12),
+    expYear: z
+      .number()
+      .int()
+      .min(thisYear - 20)
+      .max(thisYear + 20),
+    cvc: z.string().regex(/^\d{3,4}$/, 'must be 3 or 4 digits'),
+  }),
+});
+
+export interface MarketplaceDeps {
+  /** Absent in unit tests (they use inject). */
+  telemetry?: Telemetry | undefined;
+  store: MarketplaceRepository;
+  metrics: MarketplaceMetrics;
+  faults: FaultInjector;
+  adminToken?: string | undefined;
+  onUnexpectedError?: (error: unknown) => void;
+}
+
+export function buildMarketplaceApp(deps: MarketplaceDeps): FastifyInstance {
+  const { store, metrics } = deps;
+  const app = createServiceApp({
+    telemetry: deps.telemetry,
+    faults: deps.faults,
+    adminToken: deps.adminToken,
+    onUnexpectedError: deps.onUnexpectedError,
+  });
+
+  app.post('/listings', async (request, reply) => {
+    const listing = await store.createListing(parseInput(newListingSchema, request.body));
+    metrics.listingCreated();
+    metrics.activeListingsChanged();
+    return reply.code(201).send(listing);
+  });
+
+  app.get('/listings', async (request) => {
+    const { limit, before } = parseInput(listQuerySchema, request.query, 'query');
+    const listings = await store.listActive(limit, before);
+    return { listings, next: listings.length === limit ? listings.at(-1)?.id : undefined };
+  });
+
+  app.get('/listings/:id', async (request) => {
+    const { id } = parseInput(idParamsSchema, request.params, 'path');
+    const listing = await store.getListing(id);
+    if (!listing) throw new HttpError(404, 'listing_not_found', 'no listing with this id');
+    return listing;
+  });
+
+  app.post('/listings/:id/purchases', async (request, reply) => {
+    const { id } = parseInput(idParamsSchema, request.params, 'path');
+    const { buyerId, payment } = parseInput(purchaseSchema, request.body);
+    const listing = await store.getListing(id);
+    if (!listing) throw new HttpError(404, 'listing_not_found', 'no listing with this id');
+    if (listing.status !== 'active')
+      throw new HttpError(409, 'listing_not_available', 'this listing is sold');
+    if (listing.sellerId === buyerId)
+      throw new HttpError(409, 'own_listing', 'you cannot buy your own listing');
+    const decision = authorisePayment({
+      number: payment.cardNumber,
+      expMonth: payment.expMonth,
+      expYear: payment.expYear,
+      cvc: payment.cvc,
+    });
+    const purchase = await store.recordPurchase(listing, buyerId, decision);
+    if (!purchase) throw new HttpError(409, 'listing_not_available', 'this listing was sold meanwhile');
+    metrics.purchase(purchase.outcome, purchase.amountCents, purchase.currency);
+    if (decision.outcome === 'declined') {
+      return reply.code(402).send({
+        error: { code: decision.reason, message: 'the payment was declined' },
+        purchase,
+      });
+    }
+    metrics.activeListingsChanged();
+    return reply.code(201).send(purchase);
+  });
+
+  return app;
+}

@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import type { LlmOutcome, LlmResult } from './llm.ts';
+import { LlmCallError } from './llm.ts';
+import type { RitualRecord, RitualStorage } from './storage.ts';
+import type { SynthesisOptions } from './synthesis.ts';
+import { wavDurationSeconds } from './synthesis.ts';
+
+/** The rituals metrics of docs/metrics.md. */
+export interface RitualMetrics {
+  llmCall(model: string, outcome: LlmOutcome, seconds: number): void;
+  tokens(model: string, type: 'input' | 'output', count: number): void;
+  audio(outcome: 'success' | 'error', seconds: number): void;
+  ritual(outcome: 'success' | 'llm_error' | 'synthesis_error'): void;
+}
+
+export interface RitualGeneratorDeps {
+  writer: { model: string; write(intention: string): Promise<LlmResult> };
+  synthesise: (text: string, outFile: string, options: SynthesisOptions) => Promise<void>;
+  synthesis: SynthesisOptions;
+  storage: RitualStorage;
+  metrics: RitualMetrics;
+}
+
+export class RitualGenerationError extends Error {
+  readonly stage: 'llm' | 'synthesis';
+  readonly llmOutcome: LlmOutcome | undefined;
+  constructor(stage: 'llm' | 'synthesis', message: string, cause: unknown, llmOutcome?: LlmOutcome) {
+    super(message, { cause });
+    this.name = 'RitualGenerationError';
+    this.stage = stage;
+    this.llmOutcome = llmOutcome;
+  }
+}
+
+const tracer = trace.getTracer('@telemetry-kit/rituals');
+const seconds = (since: number) => (performance.now() - since) / 1000;
+
+/** Intention → text from the LLM → speech from espeak-ng → stored record and WAV. */
+export class RitualGenerator {
+  readonly #deps: RitualGeneratorDeps;
+
+  constructor(deps: RitualGeneratorDeps) {
+    this.#deps = deps;
+  }
+
+  async generate(intention: string): Promise<RitualRecord> {
+    const { writer, metrics, storage } = this.#deps;
+    const id = randomUUID();
+
+    const llmStart = performance.now();
+    let written: LlmResult;
+    try {
+      written = await writer.write(intention);
+      metrics.llmCall(writer.model, 'success', seconds(llmStart));
+      metrics.tokens(writer.model, 'input', written.inputTokens);
+      metrics.tokens(writer.model, 'output', written.outputTokens);
+    } catch (error) {
+      const outcome = error instanceof LlmCallError ? error.outcome : 'error';
+      metrics.llmCall(writer.model, outcome, seconds(llmStart));
+      metrics.ritual('llm_error');
+      throw new RitualGenerationError('llm', 'the ritual text could not be written', error, outcome);
+    }
+
+    const audioFile = storage.audioPath(id);
+    const audioStart = performance.now();
+    let audioSeconds: number;
+    try {
+      audioSeconds = await tracer.startActiveSpan('synthesise speech', async (span) => {
+        span.setAttributes({
+          'ritual.text.characters': written.text.length,
+          'ritual.voice': this.#deps.synthesis.voice,
+        });
+        try {
+          await this.#deps.synthesise(written.text, audioFile, this.#deps.synthesis);
+          const duration = wavDurationSeconds(await readFile(audioFile));
+          span.setAttribute('ritual.audio.seconds', duration);
+          return duration;
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: 'speech synthesis failed' });
+          span.setAttribute('error.type', error instanceof Error ? error.name : 'Error');
+          throw error;
+        } finally {
+          span.end();
+        }
+      });
+      metrics.audio('success', seconds(audioStart));
+    } catch (error) {
+      metrics.audio('error', seconds(audioStart));
+      metrics.ritual('synthesis_error');
+      await rm(audioFile, { force: true });
+      throw new RitualGenerationError('synthesis', 'the ritual audio could not be synthesised', error);
+    }
+
+    const record: RitualRecord = {
+      id,
+      intention,
+      text: written.text,
+      model: written.model,
+      audioSeconds,
+      createdAt: new Date().toISOString(),
+    };
+    await storage.save(record);
+    metrics.ritual('success');
+    return record;
+  }
+}

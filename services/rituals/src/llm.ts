@@ -1,0 +1,124 @@
+import type { Span } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import OpenAI, { APIConnectionTimeoutError } from 'openai';
+
+export interface LlmConfig {
+  baseUrl: string;
+  model: string;
+  apiKey: string;
+  timeoutMs: number;
+  maxTokens: number;
+}
+
+export type LlmOutcome = 'success' | 'error' | 'timeout';
+
+export interface LlmResult {
+  text: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export class LlmCallError extends Error {
+  readonly outcome: Exclude<LlmOutcome, 'success'>;
+  constructor(outcome: Exclude<LlmOutcome, 'success'>, message: string, cause: unknown) {
+    super(message, { cause });
+    this.name = 'LlmCallError';
+    this.outcome = outcome;
+  }
+}
+
+const tracer = trace.getTracer('@telemetry-kit/rituals');
+
+const SYSTEM_PROMPT =
+  'You write short spoken rituals: two to four calm sentences in the second person, no lists, no emoji.';
+
+/**
+ * Writes a ritual's text with an OpenAI-compatible chat-completions API. The call is one CLIENT
+ * span named `chat <model>` with GenAI semantic-convention attributes; the prompt and the answer
+ * are not recorded (they are user content).
+ */
+export class RitualWriter {
+  readonly #client: OpenAI;
+  readonly #config: LlmConfig;
+  readonly #serverAddress: string;
+  readonly #serverPort: number;
+
+  constructor(config: LlmConfig) {
+    this.#config = config;
+    this.#client = new OpenAI({
+      baseURL: config.baseUrl,
+      apiKey: config.apiKey,
+      timeout: config.timeoutMs,
+      maxRetries: 0,
+    });
+    const url = new URL(config.baseUrl);
+    this.#serverAddress = url.hostname;
+    this.#serverPort = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  }
+
+  get model(): string {
+    return this.#config.model;
+  }
+
+  /** Readiness: the provider answers its model list. */
+  async check(): Promise<void> {
+    await this.#client.models.list({ timeout: 2000 });
+  }
+
+  async write(intention: string): Promise<LlmResult> {
+    const { model, maxTokens } = this.#config;
+    return tracer.startActiveSpan(
+      `chat ${model}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.provider.name': 'openai',
+          'gen_ai.system': 'openai',
+          'gen_ai.request.model': model,
+          'gen_ai.request.max_tokens': maxTokens,
+          'server.address': this.#serverAddress,
+          'server.port': this.#serverPort,
+        },
+      },
+      async (span: Span) => {
+        try {
+          const completion = await this.#client.chat.completions.create({
+            model,
+            max_tokens: maxTokens,
+            messages: [
+              { role: 'system', content: SYSTEM_PROMPT },
+              { role: 'user', content: `Write a ritual for this intention: ${intention}` },
+            ],
+          });
+          const choice = completion.choices[0];
+          const text = choice?.message.content?.trim() ?? '';
+          if (!text) throw new Error('the model returned no text');
+          const result: LlmResult = {
+            text,
+            model: completion.model,
+            inputTokens: completion.usage?.prompt_tokens ?? 0,
+            outputTokens: completion.usage?.completion_tokens ?? 0,
+          };
+          span.setAttributes({
+            'gen_ai.response.id': completion.id,
+            'gen_ai.response.model': completion.model,
+            'gen_ai.response.finish_reasons': choice?.finish_reason ? [choice.finish_reason] : [],
+            'gen_ai.usage.input_tokens': result.inputTokens,
+            'gen_ai.usage.output_tokens': result.outputTokens,
+          });
+          return result;
+        } catch (error) {
+          const outcome = error instanceof APIConnectionTimeoutError ? 'timeout' : 'error';
+          const type = error instanceof Error ? error.constructor.name : 'Error';
+          span.setAttribute('error.type', outcome === 'timeout' ? 'timeout' : type);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: `LLM call failed (${outcome})` });
+          throw new LlmCallError(outcome, `the LLM call failed (${outcome}: ${type})`, error);
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+}

@@ -1,0 +1,51 @@
+// Started as `node --import @telemetry-kit/telemetry/register src/main.ts`.
+import { FaultInjector, faultsFromEnv, serve } from '@telemetry-kit/service-kit';
+import { startTelemetry } from '@telemetry-kit/telemetry';
+import { buildRitualsApp } from './app.ts';
+import { loadConfig } from './config.ts';
+import { RitualGenerator } from './generator.ts';
+import { RitualWriter } from './llm.ts';
+import { ritualMetrics } from './metrics.ts';
+import { RitualStorage } from './storage.ts';
+import { espeakVersion, synthesise } from './synthesis.ts';
+
+const telemetry = startTelemetry({ serviceName: 'rituals' });
+const config = loadConfig();
+const storage = new RitualStorage(config.RITUALS_DATA_DIR);
+await storage.init();
+const writer = new RitualWriter({
+  baseUrl: config.LLM_BASE_URL,
+  model: config.LLM_MODEL,
+  apiKey: config.LLM_API_KEY,
+  timeoutMs: config.LLM_TIMEOUT_MS,
+  maxTokens: config.LLM_MAX_TOKENS,
+});
+const generator = new RitualGenerator({
+  writer,
+  synthesise,
+  synthesis: {
+    voice: config.ESPEAK_VOICE,
+    wordsPerMinute: config.ESPEAK_WPM,
+    timeoutMs: config.SYNTHESIS_TIMEOUT_MS,
+  },
+  storage,
+  metrics: ritualMetrics(telemetry, [config.LLM_MODEL]),
+});
+
+telemetry.addReadinessCheck({ name: 'llm', check: () => writer.check(), timeoutMs: 2500 });
+telemetry.addReadinessCheck({ name: 'espeak-ng', check: () => espeakVersion(), timeoutMs: 2000 });
+telemetry.addReadinessCheck({ name: 'storage', check: () => storage.check() });
+
+const app = buildRitualsApp({
+  generator,
+  storage,
+  telemetry,
+  faults: new FaultInjector(faultsFromEnv()),
+  adminToken: config.ADMIN_TOKEN,
+  onGenerationFailure: (error) =>
+    telemetry.logger.warn(
+      { stage: error.stage, llm_outcome: error.llmOutcome, err: error.cause },
+      'ritual generation failed',
+    ),
+});
+await serve(app, telemetry, { port: config.PORT });
