@@ -1,6 +1,15 @@
+export type { PostableAlert } from './alertmanager/alertmanager-container.ts';
+export {
+  AlertmanagerContainer,
+  StartedAlertmanagerContainer,
+} from './alertmanager/alertmanager-container.ts';
+export { AlloyContainer, StartedAlloyContainer } from './alloy/alloy-container.ts';
 export * from './assert/index.ts';
+export type { ConfigSource } from './config-source.ts';
+export { COMPOSE_DIR, REPO_ROOT } from './config-source.ts';
 export type { ContainerEngineStatus } from './engine.ts';
 export { probeContainerEngine } from './engine.ts';
+export { GrafanaContainer, StartedGrafanaContainer } from './grafana/grafana-container.ts';
 export type { ImageBuildRequest } from './image-build.ts';
 export { buildImageOnce, buildInputsHash } from './image-build.ts';
 export {
@@ -11,6 +20,20 @@ export {
   resolvedImages,
   resolveImage,
 } from './images.ts';
+export type { LgtmStackOptions, StackComponent, StackConfigs } from './lgtm/lgtm-stack.ts';
+export {
+  COMPONENT_IMAGES,
+  composeConfigs,
+  LgtmStack,
+  STACK_COMPONENTS,
+  StartedLgtmStack,
+} from './lgtm/lgtm-stack.ts';
+export { OtelLgtmContainer, StartedOtelLgtmContainer } from './lgtm/otel-lgtm-container.ts';
+export { LokiContainer, StartedLokiContainer } from './loki/loki-container.ts';
 export type { PromSample, ScrapeTarget } from './prometheus/prometheus-container.ts';
 export { PrometheusContainer, StartedPrometheusContainer } from './prometheus/prometheus-container.ts';
+export type { FromWorkspaceOptions } from './service/service-container.ts';
+export { ServiceContainer, StartedServiceContainer } from './service/service-container.ts';
+export { serviceBuildInputs } from './service/workspace.ts';
 export * from './sink/index.ts';
+export { StartedTempoContainer, TempoContainer } from './tempo/tempo-container.ts';

@@ -1,9 +1,14 @@
 import type { StartedTestContainer } from 'testcontainers';
 import { AbstractStartedContainer, GenericContainer, Wait } from 'testcontainers';
+import type { ConfigSource } from '../config-source.ts';
+import { configSource, copyConfig, hostUrl } from '../config-source.ts';
 import { resolveImage } from '../images.ts';
 
 const PROMETHEUS_PORT = 9090;
 const CONFIG_PATH = '/etc/prometheus/prometheus.yml';
+/** Where compose mounts the rule files and file_sd targets; prometheus.yml refers to these paths. */
+const RULES_PATH = '/etc/prometheus/rules';
+const TARGETS_PATH = '/etc/prometheus/targets';
 
 export interface ScrapeTarget {
   job: string;
@@ -23,7 +28,9 @@ export interface PromSample {
  * (`withConfig`), the one compose uses for instance, or let it generate one from scrape targets.
  */
 export class PrometheusContainer extends GenericContainer {
-  private config: string | undefined;
+  private config: ConfigSource | undefined;
+  private rules: ConfigSource | undefined;
+  private fileTargets: ConfigSource | undefined;
   private readonly targets: ScrapeTarget[] = [];
   private scrapeInterval = '1s';
   private readonly extraFlags: string[] = [];
@@ -35,9 +42,24 @@ export class PrometheusContainer extends GenericContainer {
       .withStartupTimeout(60_000);
   }
 
-  /** Uses this prometheus.yml verbatim; scrape targets added with withScrapeTarget are then ignored. */
-  withConfig(yaml: string): this {
-    this.config = yaml;
+  /**
+   * Uses this prometheus.yml verbatim (a path on the host, `{ content }`, or the YAML as a string);
+   * scrape targets added with withScrapeTarget are then ignored.
+   */
+  withConfig(source: ConfigSource | string): this {
+    this.config = configSource(source);
+    return this;
+  }
+
+  /** A rule file or folder of them, copied to /etc/prometheus/rules (as compose mounts it). */
+  withRules(source: ConfigSource): this {
+    this.rules = source;
+    return this;
+  }
+
+  /** A folder of file_sd target files, copied to /etc/prometheus/targets (as compose mounts it). */
+  withFileTargets(source: ConfigSource): this {
+    this.fileTargets = source;
     return this;
   }
 
@@ -74,9 +96,14 @@ export class PrometheusContainer extends GenericContainer {
   }
 
   override async start(): Promise<StartedPrometheusContainer> {
-    this.withCopyContentToContainer([
-      { content: this.config ?? this.generatedConfig(), target: CONFIG_PATH },
-    ]);
+    copyConfig(
+      this,
+      this.config ?? { content: this.generatedConfig() },
+      CONFIG_PATH,
+      'Prometheus configuration',
+    );
+    if (this.rules) copyConfig(this, this.rules, RULES_PATH, 'Prometheus rules');
+    if (this.fileTargets) copyConfig(this, this.fileTargets, TARGETS_PATH, 'Prometheus file_sd targets');
     this.withCommand([
       `--config.file=${CONFIG_PATH}`,
       '--storage.tsdb.path=/prometheus',
@@ -94,7 +121,7 @@ export class StartedPrometheusContainer extends AbstractStartedContainer {
 
   /** Base URL of the HTTP API and UI, reachable from the test process. */
   get url(): string {
-    return `http://${this.getHost()}:${this.getMappedPort(PROMETHEUS_PORT)}`;
+    return hostUrl(this, PROMETHEUS_PORT);
   }
 
   /** Runs an instant PromQL query; fails with Prometheus' own error text when the query is invalid. */

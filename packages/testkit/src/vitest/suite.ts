@@ -38,3 +38,19 @@ export function describeWithContainers(
     it.skip(`skipped: ${reason}`, () => {});
   });
 }
+
+/**
+ * The URLs a shared container (started by the globalSetup from `defineGlobalSetup({ shared })`)
+ * provided; throws with the reason when it was not started.
+ */
+export function sharedContainerUrls(name: string): Record<string, string> {
+  const shared = inject('sharedContainers') ?? {};
+  const info = shared[name];
+  if (!info) {
+    throw new Error(
+      `no shared container "${name}" — declare it in defineGlobalSetup({ shared: { ${name}: … } }); declared: ${Object.keys(shared).join(', ') || 'none'}`,
+    );
+  }
+  if ('skipped' in info) throw new Error(`shared container "${name}" was not started: ${info.skipped}`);
+  return info.urls;
+}
