@@ -1,0 +1,178 @@
+import net from 'node:net';
+import { describeWithContainers } from '@telemetry-kit/testkit/vitest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import type { VerbResult } from './dev-stack.ts';
+import {
+  containerIds,
+  devDown,
+  devUp,
+  missingDockerfiles,
+  projectContainers,
+  projectNetworks,
+  promQuery,
+  SERVICES,
+} from './dev-stack.ts';
+
+const UNBUILDABLE_HERE = {
+  GRAFANA_IMAGE: 'grafana',
+  LOKI_IMAGE: 'loki',
+  TEMPO_IMAGE: 'tempo',
+  ALLOY_IMAGE: 'alloy',
+};
+
+const healthyOrDone = (c: { state: string; health: string; exitCode: number }) =>
+  (c.state === 'running' && (c.health === 'healthy' || c.health === '')) ||
+  (c.state === 'exited' && c.exitCode === 0);
+
+describeWithContainers(
+  'npm run dev -- --profile telemetry: the stack that runs here comes up, idempotently, and goes away',
+  { images: ['PROMETHEUS_IMAGE', 'ALERTMANAGER_IMAGE', 'NODE_EXPORTER_IMAGE'] },
+  () => {
+    let first: VerbResult;
+
+    beforeAll(async () => {
+      await devDown();
+      first = await devUp('--profile', 'telemetry');
+    });
+
+    afterAll(async () => {
+      await devDown();
+    });
+
+    it('exits 0 with every container it started healthy', async () => {
+      expect(first.exitCode, first.output).toBe(0);
+      const containers = await projectContainers();
+      expect(containers.map((c) => c.service)).toEqual(
+        expect.arrayContaining(['prometheus', 'alertmanager']),
+      );
+      for (const c of containers) expect(healthyOrDone(c), `${c.service}: ${c.state} ${c.health}`).toBe(true);
+    });
+
+    it('prints each component with its start time, then the URLs of Prometheus and Alertmanager', () => {
+      expect(first.output).toMatch(/✓ prometheus +healthy +\d+\.\ds/);
+      expect(first.output).toMatch(/✓ alertmanager +healthy +\d+\.\ds/);
+      expect(first.output).toMatch(/Prometheus +http:\/\/localhost:9090\//);
+      expect(first.output).toMatch(/Alertmanager +http:\/\/localhost:9093\//);
+    });
+
+    it('names, in one line, each component whose image is missing here', () => {
+      const engine = inject('containerEngine');
+      const missing = Object.entries(UNBUILDABLE_HERE)
+        .filter(([key]) => engine.missingImages[key] !== undefined)
+        .map(([, service]) => service);
+      const lines = first.output.split('\n').filter((line) => line.includes('Left out'));
+      if (missing.length === 0) {
+        expect(lines).toEqual([]);
+        return;
+      }
+      expect(lines).toHaveLength(1);
+      for (const service of missing) expect(lines[0]).toMatch(new RegExp(`\\b${service}\\b`));
+    });
+
+    it('Prometheus scrapes Alertmanager and itself, and has Alertmanager as its alert receiver', async () => {
+      await expect
+        .poll(async () => (await promQuery('up{job=~"prometheus|alertmanager"}')).map((s) => s.value[1]), {
+          timeout: 30_000,
+          interval: 1_000,
+        })
+        .toEqual(['1', '1']);
+      const response = await fetch('http://localhost:9090/api/v1/alertmanagers');
+      const body = (await response.json()) as { data: { activeAlertmanagers: Array<{ url: string }> } };
+      expect(body.data.activeAlertmanagers.map((a) => a.url)).toEqual([
+        'http://alertmanager:9093/api/v2/alerts',
+      ]);
+    });
+
+    it('running it again changes nothing: same containers, exit 0', async () => {
+      const before = await containerIds();
+      const again = await devUp('--profile', 'telemetry');
+      expect(again.exitCode, again.output).toBe(0);
+      expect(await containerIds()).toEqual(before);
+    });
+
+    it('dev:down removes every container and network of the project', async () => {
+      const down = await devDown();
+      expect(down.exitCode, down.output).toBe(0);
+      expect(await containerIds()).toEqual([]);
+      expect(await projectNetworks()).toEqual([]);
+    });
+
+    it('refuses to start when a published port is taken, naming the port and the process holding it', async () => {
+      const server = net.createServer();
+      await new Promise<void>((resolve) => server.listen(9093, '127.0.0.1', resolve));
+      try {
+        const result = await devUp('--profile', 'telemetry');
+        expect(result.exitCode).toBe(1);
+        expect(result.output).toMatch(
+          new RegExp(
+            `✗ port 9093 \\(alertmanager\\) is taken by node \\(pid ${process.pid}\\) — .*ALERTMANAGER_PORT=`,
+          ),
+        );
+        expect(await containerIds(), 'nothing was started').toEqual([]);
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
+  },
+);
+
+describeWithContainers(
+  'npm run dev: the reference services with Prometheus and Alertmanager',
+  {
+    images: ['NODE_IMAGE', 'POSTGRES_IMAGE', 'PROMETHEUS_IMAGE', 'ALERTMANAGER_IMAGE', 'NODE_EXPORTER_IMAGE'],
+  },
+  () => {
+    const missing = missingDockerfiles();
+    if (missing.length > 0) {
+      it.skip(`skipped: ${missing.join(', ')} not written yet`, () => {});
+      return;
+    }
+    let result: VerbResult;
+
+    beforeAll(async () => {
+      await devDown();
+      result = await devUp();
+    });
+
+    afterAll(async () => {
+      await devDown();
+    });
+
+    it('exits 0 with every container healthy and the migration done', async () => {
+      expect(result.exitCode, result.output).toBe(0);
+      const containers = await projectContainers();
+      for (const service of [...SERVICES, 'postgres', 'prometheus', 'alertmanager']) {
+        expect(
+          containers.map((c) => c.service),
+          service,
+        ).toContain(service);
+      }
+      for (const c of containers) expect(healthyOrDone(c), `${c.service}: ${c.state} ${c.health}`).toBe(true);
+      expect(containers.find((c) => c.service === 'marketplace-migrate')).toMatchObject({
+        state: 'exited',
+        exitCode: 0,
+      });
+    });
+
+    it('prints the web app and gateway URLs', () => {
+      expect(result.output).toMatch(/Web app +http:\/\/localhost:3000\//);
+      expect(result.output).toMatch(/Gateway API +http:\/\/localhost:8080\//);
+    });
+
+    it('Prometheus has every service up', async () => {
+      const selector = `up{job=~"${SERVICES.join('|')}"}`;
+      await expect
+        .poll(
+          async () => Object.fromEntries((await promQuery(selector)).map((s) => [s.metric.job, s.value[1]])),
+          { timeout: 60_000, interval: 1_000 },
+        )
+        .toEqual(Object.fromEntries(SERVICES.map((s) => [s, '1'])));
+    });
+
+    it('dev:down removes everything', async () => {
+      expect((await devDown()).exitCode).toBe(0);
+      expect(await containerIds()).toEqual([]);
+      expect(await projectNetworks()).toEqual([]);
+    });
+  },
+);
