@@ -59,8 +59,9 @@ async function runCheck(check: ReadinessCheck): Promise<CheckResult> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      controller.abort();
+      // Reject before aborting: a check that settles on abort must not win the race.
       reject(new Error(`timed out after ${timeoutMs} ms`));
+      controller.abort();
     }, timeoutMs);
   });
   try {
