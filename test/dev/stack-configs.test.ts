@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -50,6 +50,28 @@ describe('Grafana datasources (compose/grafana/provisioning)', () => {
   it("escapes Grafana's variables from the provisioning file's environment expansion", () => {
     expect(datasourcesText.match(/(?<!\$)\$\{__/g) ?? []).toEqual([]);
     expect(datasourcesText.match(/(?<!\$)\$__tags/g) ?? []).toEqual([]);
+  });
+
+  it("finds the generated dashboards where their provider says, through compose's provisioning mount", () => {
+    const grafana = composeSource().services.grafana;
+    expect(grafana?.volumes).toContain('./grafana/provisioning:/etc/grafana/provisioning:ro');
+    const providersDir = path.join(root, 'compose/grafana/provisioning/dashboards');
+    const providerFiles = existsSync(providersDir)
+      ? readdirSync(providersDir).filter((f) => /\.ya?ml$/.test(f))
+      : [];
+    for (const file of providerFiles) {
+      const { providers } = parse(readFileSync(path.join(providersDir, file), 'utf8')) as {
+        providers: Array<{ options: { path: string } }>;
+      };
+      for (const provider of providers) {
+        expect(provider.options.path).toMatch(/^\/etc\/grafana\/provisioning\//);
+        const onHost = provider.options.path.replace(
+          '/etc/grafana/provisioning',
+          path.join(root, 'compose/grafana/provisioning'),
+        );
+        expect(existsSync(onHost), `${file}: ${provider.options.path}`).toBe(true);
+      }
+    }
   });
 
   it('lets anonymous viewers in, downloads no plugins at start', () => {
