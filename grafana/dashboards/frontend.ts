@@ -1,7 +1,14 @@
 // Frontend: Faro web vitals and JavaScript errors, read from Loki (Alloy's faro.receiver writes them
 // as logfmt lines labelled app and kind).
 import { RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { kitDashboard, logs, lokiQuery, timeSeries } from '@telemetry-kit/observability-config/panels';
+import {
+  kitDashboard,
+  logs,
+  logsLink,
+  lokiQuery,
+  timeSeries,
+  tracesLink,
+} from '@telemetry-kit/observability-config/panels';
 
 const vitals = '{app="web", kind="measurement"} | logfmt | type="web-vitals"';
 const exceptions = '{app="web", kind="exception"}';
@@ -20,7 +27,13 @@ export default kitDashboard('kit-frontend', 'Frontend', 'grafana/dashboards/fron
   .withRow(new RowBuilder('JavaScript errors'))
   .withPanel(
     timeSeries('Exceptions by type', 'short', [
-      lokiQuery(`sum by (type) (count_over_time(${exceptions} | logfmt [$__auto]))`, '{{type}}'),
-    ]).span(24),
+      lokiQuery(`sum by (app, type) (count_over_time(${exceptions} | logfmt [$__auto]))`, '{{type}}'),
+    ])
+      .span(24)
+      // The browser's spans carry service.name = the app, and its log lines the app label.
+      .dataLinks([
+        tracesLink('status = error', 'app'),
+        logsLink(' | logfmt | kind="exception"', 'app', 'app'),
+      ]),
   )
   .withPanel(logs('Exceptions (open a line for its trace)', lokiQuery(exceptions)));

@@ -1,7 +1,10 @@
 // Resources: CPU, memory and disk per container (cAdvisor-style container_* series), per host
 // filesystem (node-exporter) and per Node process.
 import { RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { kitDashboard, promQuery, timeSeries } from '@telemetry-kit/observability-config/panels';
+import { kitDashboard, logsLink, promQuery, timeSeries } from '@telemetry-kit/observability-config/panels';
+
+// Alloy labels container logs with the container name, as cAdvisor labels its series with `name`.
+const containerLogs = logsLink('', 'name', 'container');
 
 const container = 'name!=""';
 const realFilesystems = 'fstype!~"tmpfs|overlay|squashfs"';
@@ -19,12 +22,12 @@ export default kitDashboard('kit-resources', 'Resources', 'grafana/dashboards/re
   .withPanel(
     timeSeries('Memory working set per container', 'bytes', [
       promQuery(`sum by (name) (container_memory_working_set_bytes{${container}})`, '{{name}}'),
-    ]),
+    ]).dataLinks([containerLogs]),
   )
   .withPanel(
     timeSeries('Filesystem usage per container', 'bytes', [
       promQuery(`sum by (name) (container_fs_usage_bytes{${container}})`, '{{name}}'),
-    ]),
+    ]).dataLinks([containerLogs]),
   )
   .withPanel(
     timeSeries('Host filesystem free', 'percentunit', [

@@ -92,10 +92,17 @@ function link(title: string, url: string): DashboardLinkBuilder {
   return new DashboardLinkBuilder(title).type(DashboardLinkType.Link).url(url).targetBlank(false);
 }
 
-/** Data link: the logs of the series' service (`job` label), optionally narrowed by a LogQL pipeline. */
-export function logsLink(pipeline = '', serviceLabel = 'job'): DashboardLinkBuilder {
-  const selector = `{${LOKI_SERVICE_LABEL}="\${__field.labels.${serviceLabel}}"}`;
-  return link(`Logs of \${__field.labels.${serviceLabel}}`, exploreUrl('loki', `${selector}${pipeline}`));
+/**
+ * Data link: the logs of the series' service (its `job` label, matched against Loki's service label),
+ * optionally narrowed by a LogQL pipeline.
+ */
+export function logsLink(
+  pipeline = '',
+  seriesLabel = 'job',
+  lokiLabel = LOKI_SERVICE_LABEL,
+): DashboardLinkBuilder {
+  const selector = `{${lokiLabel}="\${__field.labels.${seriesLabel}}"}`;
+  return link(`Logs of \${__field.labels.${seriesLabel}}`, exploreUrl('loki', `${selector}${pipeline}`));
 }
 
 /** Data link: traces of the series' service in Tempo, optionally narrowed by extra TraceQL conditions. */

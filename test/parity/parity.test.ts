@@ -1,0 +1,107 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { formatParityReport, runParity } from '@telemetry-kit/observability-config/parity';
+import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
+import { afterEach, describe, expect, it } from 'vitest';
+import { copyDeployedTree } from './tree.ts';
+
+let cleanup: (() => void) | undefined;
+afterEach(() => {
+  cleanup?.();
+  cleanup = undefined;
+});
+
+function tamperedCopy(file: string, edit: (text: string) => string): string {
+  const { root, remove } = copyDeployedTree();
+  cleanup = remove;
+  const absolute = path.join(root, file);
+  const before = readFileSync(absolute, 'utf8');
+  const after = edit(before);
+  expect(after, `the tampering of ${file} changed nothing`).not.toBe(before);
+  writeFileSync(absolute, after);
+  return root;
+}
+
+describe('npm run parity', { timeout: 60_000 }, () => {
+  it('finds the same hash for every dashboard and rule group in development, staging and production', () => {
+    const report = runParity(REPO_ROOT);
+    expect(report.drift).toEqual([]);
+    for (const env of ['development', 'staging', 'production'] as const) {
+      const names = report.inventories[env]
+        .filter((a) => a.kind !== 'terraform call')
+        .map((a) => `${a.kind} ${a.name}`);
+      expect(new Set(names).size, `${env}: 7 dashboards and 5 rule groups`).toBe(12);
+    }
+  });
+
+  it('lists the declared deltas by name with each environment value', () => {
+    const text = formatParityReport(runParity(REPO_ROOT));
+    expect(text).toMatch(/loki retention\s+7d\s+14d\s+30d/);
+    expect(text).toMatch(/LLMLatencyHigh threshold\s+20\s+20\s+12/);
+  });
+
+  it('catches a dashboard edited in one environment only', () => {
+    const root = tamperedCopy('k8s/base/dashboards/kit-rituals.yaml', (t) =>
+      t.replace('"title": "Rituals"', '"title": "Rituals!"'),
+    );
+    // The base feeds staging and production alike: they now differ from development and Terraform.
+    const drift = runParity(root).drift.join('\n');
+    expect(drift).toMatch(/dashboard kit-rituals differs between kustomize \(\w+\) and terraform/);
+  });
+
+  it('catches a rule changed in production through an overlay patch nobody declared', () => {
+    const root = tamperedCopy('k8s/overlays/production/kustomization.yaml', (t) =>
+      t.replace(
+        'patches:\n',
+        [
+          'patches:',
+          '  - target:',
+          '      kind: PrometheusRule',
+          '      name: kit-availability',
+          '    patch: |',
+          '      - op: replace',
+          '        path: /spec/groups/0/rules/0/for',
+          '        value: 30m',
+          '',
+        ].join('\n'),
+      ),
+    );
+    const drift = runParity(root).drift;
+    expect(drift.join('\n')).toMatch(
+      /rule group availability: production \(kustomize\) has \w+, development \(compose\) has \w+/,
+    );
+  });
+
+  it('catches a declared threshold deployed with the wrong value', () => {
+    const root = tamperedCopy('k8s/overlays/production/kustomization.yaml', (t) =>
+      t.replace(') > 12', ') > 25'),
+    );
+    expect(runParity(root).drift).toContain(
+      'production: LLMLatencyHigh threshold is 25 in PrometheusRule kit-rituals (k8s/overlays/production), declared 12',
+    );
+  });
+
+  it('catches a Terraform environment that calls the module differently', () => {
+    const root = tamperedCopy('terraform/environments/production/main.tf', (t) =>
+      t.replace('receivers        = var.receivers', 'receivers        = []'),
+    );
+    expect(runParity(root).drift.join('\n')).toMatch(
+      /terraform call main\.tf\+variables\.tf: production .* staging/,
+    );
+  });
+
+  it('exits non-zero from the command line when there is drift, zero when there is none', () => {
+    const root = tamperedCopy('compose/prometheus/rules/errors.yml', (t) => t.replace('> 5', '> 50'));
+    const tsx = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
+    const drifted = spawnSync(tsx, ['scripts/parity.ts', '--root', root], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    expect(drifted.status, drifted.stderr).toBe(1);
+    expect(drifted.stdout).toMatch(/DRIFT \(\d+\):\n {2}- rule group errors: /);
+    const clean = execFileSync(tsx, ['scripts/parity.ts'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(clean).toMatch(/^development\n/);
+    expect(clean).toContain('no drift');
+  });
+});
