@@ -1,0 +1,121 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type ErrorReport, ErrorTracker } from '../src/errors.ts';
+import { Health } from '../src/health.ts';
+import { type HandlerOptions, pickRequestId, wrapHandler } from '../src/http.ts';
+import { collectingLogger } from './helpers.ts';
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+});
+
+async function serve(app: RequestListener, options: HandlerOptions = {}) {
+  const { logger, lines } = collectingLogger();
+  const reports: ErrorReport[] = [];
+  const errors = new ErrorTracker({ service: 's', environment: 'test', logger, counter: { add() {} } });
+  errors.addSink((r) => reports.push(r));
+  const health = new Health();
+  const metricsHandler: RequestListener = (_req, res) => res.end('# metrics here\n');
+  const server = createServer(wrapHandler({ health, errors, logger, metricsHandler }, app, options));
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { base, lines, reports, health };
+}
+
+describe('wrapHandler', () => {
+  it('returns the caller’s x-request-id and puts it on the request’s log lines', async () => {
+    const { logger, lines } = collectingLogger();
+    const { base } = await serve(async (_req, res) => {
+      await new Promise((r) => setTimeout(r, 1));
+      logger.info('handling');
+      res.end('ok');
+    });
+    const res = await fetch(`${base}/x`, { headers: { 'x-request-id': 'abc-123' } });
+    expect(res.headers.get('x-request-id')).toBe('abc-123');
+    expect(lines.records()).toEqual([expect.objectContaining({ msg: 'handling', request_id: 'abc-123' })]);
+  });
+
+  it('generates a request id when none (or an unsafe one) is sent', async () => {
+    const { base } = await serve((_req, res) => res.end('ok'));
+    const plain = await fetch(`${base}/x`);
+    expect(plain.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const unsafe = await fetch(`${base}/x`, {
+      headers: { 'x-request-id': 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig' },
+    });
+    expect(unsafe.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(pickRequestId('alice@example.com')).not.toBe('alice@example.com');
+  });
+
+  it('answers 500 with the request id when the handler throws or rejects, and reports the error once', async () => {
+    const { base, reports } = await serve(async (req) => {
+      if (req.url === '/sync') throw new Error('sync failure');
+      await Promise.resolve();
+      throw new TypeError('async failure');
+    });
+    const sync = await fetch(`${base}/sync`);
+    expect(sync.status).toBe(500);
+    expect(await sync.json()).toEqual({
+      error: 'internal error',
+      request_id: sync.headers.get('x-request-id'),
+    });
+    const asyncRes = await fetch(`${base}/async`, { headers: { 'x-request-id': 'r-2' } });
+    expect(asyncRes.status).toBe(500);
+    expect(reports.map((r) => [r.error_type, r.request_id, r.source])).toEqual([
+      ['Error', sync.headers.get('x-request-id'), 'http'],
+      ['TypeError', 'r-2', 'http'],
+    ]);
+  });
+
+  it('reports a 5xx the handler answered itself, named by route', async () => {
+    const { base, reports } = await serve(
+      (_req, res) => {
+        res.statusCode = 503;
+        res.end('busy');
+      },
+      { route: () => '/orders/:id' },
+    );
+    await fetch(`${base}/orders/7`);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({
+      error_type: 'HttpServerError',
+      message: 'GET /orders/:id answered 503',
+    });
+  });
+
+  it('serves /healthz, /readyz (503 while draining) and /metrics without calling the handler', async () => {
+    let calls = 0;
+    const { base, health } = await serve((_req, res) => {
+      calls++;
+      res.end();
+    });
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    expect(await (await fetch(`${base}/metrics`)).text()).toBe('# metrics here\n');
+    health.startDraining();
+    const draining = await fetch(`${base}/readyz`);
+    expect(draining.status).toBe(503);
+    expect(await draining.json()).toMatchObject({ ready: false, draining: true });
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect(calls).toBe(0);
+  });
+
+  it('writes an access line with route and status when asked', async () => {
+    const { base, lines } = await serve((_req, res) => res.end('ok'), {
+      accessLog: true,
+      route: () => '/a/:b',
+    });
+    await fetch(`${base}/a/1`, { headers: { 'x-request-id': 'acc-1' } });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(lines.records()).toContainEqual(
+      expect.objectContaining({
+        msg: 'request served',
+        request_id: 'acc-1',
+        http: expect.objectContaining({ route: '/a/:b', status: 200 }),
+      }),
+    );
+  });
+});

@@ -1,0 +1,168 @@
+// A real service process (the benchmark's service, VARIANT=kit, started with
+// `node --import @telemetry-kit/telemetry/register`) against a real OTLP/HTTP protobuf receiver (the
+// testkit's TelemetrySink). Needs no container engine.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { TelemetrySink } from '@telemetry-kit/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const SERVICE = path.resolve(import.meta.dirname, '../bench/service.ts');
+const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+const CALLER_SPAN = '00f067aa0ba902b7';
+const SECRET_EMAIL = 'alice.martin@example.com';
+
+let sink: TelemetrySink;
+let upstream: Server;
+let child: ChildProcess;
+let base: string;
+const stdout: string[] = [];
+let metricsText = '';
+let exitCode: number | null = null;
+
+async function startService(env: Record<string, string>): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, ['--import', '@telemetry-kit/telemetry/register', SERVICE], {
+    cwd: path.resolve(import.meta.dirname, '..'),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+    stdout.push(line);
+    sink.recordLogLine(line);
+  });
+  let stderr = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    proc.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /listening (\d+)/.exec(stderr);
+      if (match) resolve(Number(match[1]));
+    });
+    proc.once('exit', (code) =>
+      reject(new Error(`service exited with ${code} before listening:\n${stderr}`)),
+    );
+  });
+  base = `http://127.0.0.1:${port}`;
+  return proc;
+}
+
+beforeAll(async () => {
+  sink = await TelemetrySink.start();
+  upstream = createServer((_req, res) => res.end(JSON.stringify({ cents: 1299 })));
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  child = await startService({
+    ...sink.otlpEnv('http/protobuf'),
+    VARIANT: 'kit',
+    OTEL_SERVICE_NAME: 'orders-test',
+    SERVICE_VERSION: '0f1e2d3c',
+    DEPLOYMENT_ENVIRONMENT: 'test',
+    LOG_LEVEL: 'info',
+    TELEMETRY_DRAIN_MS: '50',
+    UPSTREAM_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/price`,
+  });
+
+  const order = await fetch(`${base}/orders`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-request-id': 'it-order-1',
+      traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01`,
+    },
+    body: JSON.stringify({ customer: { id: 'user-42', email: SECRET_EMAIL }, items: [1, 2, 3] }),
+  });
+  expect(order.status).toBe(200);
+  expect(order.headers.get('x-request-id')).toBe('it-order-1');
+  const fail = await fetch(`${base}/fail`, { headers: { 'x-customer-email': SECRET_EMAIL } });
+  expect(fail.status).toBe(500);
+  metricsText = await (await fetch(`${base}/metrics`)).text();
+
+  child.kill('SIGTERM');
+  [exitCode] = (await once(child, 'exit')) as [number | null];
+}, 60_000);
+
+afterAll(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  await new Promise((r) => upstream?.close(r));
+  await sink?.stop();
+});
+
+describe('a service started with --import @telemetry-kit/telemetry/register', () => {
+  it('exits 0 after SIGTERM, having drained and flushed', () => {
+    expect(exitCode).toBe(0);
+    expect(stdout.join('\n')).toContain('draining: readiness is now false');
+  });
+
+  it('exports the server span as a child of the caller’s traceparent, with the upstream call as its child', () => {
+    const spans = sink.spans();
+    const server = spans.find((s) => s.kind === 'server' && s.name === 'POST /orders');
+    expect(server, `server span among ${spans.map((s) => `${s.kind} ${s.name}`).join(', ')}`).toBeDefined();
+    expect(server?.traceId).toBe(CALLER_TRACE);
+    expect(server?.parentSpanId).toBe(CALLER_SPAN);
+    expect(server?.attributes['http.route']).toBe('/orders');
+    expect(server?.resource).toMatchObject({
+      'service.name': 'orders-test',
+      'service.version': '0f1e2d3c',
+      'deployment.environment.name': 'test',
+    });
+    const client = spans.find((s) => s.kind === 'client' && s.parentSpanId === server?.spanId);
+    expect(client, 'the fetch to the upstream as a client span under the server span').toBeDefined();
+  });
+
+  it('marks the failing request’s span as an error with a redacted exception event', () => {
+    const failed = sink.spans().find((s) => s.kind === 'server' && s.name === 'GET /fail');
+    expect(failed?.status.code).toBe('error');
+    const exception = failed?.events.find((e) => e.name === 'exception');
+    expect(exception?.attributes['exception.message']).toBe('payment declined for [REDACTED]');
+  });
+
+  it('writes JSON log lines carrying trace_id, span_id, request_id, service and environment', () => {
+    const order = sink.logs().find((l) => l.message === 'order received');
+    expect(order?.fields).toMatchObject({
+      trace_id: CALLER_TRACE,
+      request_id: 'it-order-1',
+      service: 'orders-test',
+      environment: 'test',
+      level: 'info',
+    });
+    expect(String(order?.fields.span_id)).toMatch(/^[0-9a-f]{16}$/);
+    expect(String(order?.fields.user_pseudo_id)).toMatch(/^[0-9a-f]{24}$/);
+    const report = sink.logs().find((l) => l.level === 'error');
+    expect(report?.fields.error_report).toMatchObject({
+      error_type: 'Error',
+      source: 'http',
+      environment: 'test',
+    });
+  });
+
+  it('leaks the customer’s email into no log line and no span, and the raw user id into no span or report', () => {
+    expect(stdout.join('\n')).not.toContain(SECRET_EMAIL);
+    expect(JSON.stringify(sink.spans())).not.toContain(SECRET_EMAIL);
+    expect(JSON.stringify(sink.spans())).not.toContain('user-42');
+    const report = sink.logs().find((l) => l.level === 'error');
+    expect(JSON.stringify(report)).not.toContain('user-42');
+  });
+
+  it('serves the catalogued metrics on /metrics', () => {
+    expect(metricsText).toMatch(
+      /http_server_request_duration_seconds_count\{http_request_method="POST",http_route="\/orders",http_response_status_code="200"[^}]*\} 1/,
+    );
+    expect(metricsText).toMatch(
+      /app_errors_total\{fingerprint="[0-9a-f]{16}",error_type="Error",severity="error"[^}]*\} 1/,
+    );
+    expect(metricsText).toMatch(/telemetry_export_dropped_total\{signal="traces"[^}]*\} 0/);
+    expect(metricsText).toMatch(
+      /^http_client_request_duration_seconds_count\{(?=[^}]*http_request_method="GET")(?=[^}]*server_address="127\.0\.0\.1")[^}]*\} 1$/m,
+    );
+    for (const runtime of [
+      'nodejs_eventloop_delay_p99',
+      'v8js_memory_heap_used',
+      'process_cpu_utilization',
+      'process_memory_usage',
+    ]) {
+      expect(metricsText).toContain(runtime);
+    }
+    expect(metricsText).not.toContain(SECRET_EMAIL);
+  });
+});
