@@ -24,10 +24,13 @@ export interface FromWorkspaceOptions {
  */
 export class ServiceContainer extends GenericContainer {
   readonly service: string;
+  /** The built image's tag, `telemetry-kit/<service>:<content hash>`. */
+  readonly image: string;
 
   private constructor(image: string, service: string, readyPath: string) {
     super(image);
     this.service = service;
+    this.image = image;
     this.withExposedPorts(SERVICE_PORT)
       .withNetworkAliases(service)
       .withEnvironment({ PORT: String(SERVICE_PORT), OTEL_SERVICE_NAME: service })

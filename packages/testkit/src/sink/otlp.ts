@@ -1,7 +1,5 @@
+import { createRequire } from 'node:module';
 import { gunzipSync, inflateSync } from 'node:zlib';
-// The generated protobufjs module of the OTLP protos, as shipped by the OpenTelemetry JS SDK
-// (0.214 is the last otlp-transformer release that still ships request decoders for all signals).
-import otlpRoot from '@opentelemetry/otlp-transformer/build/src/generated/root.js';
 import type { Attributes, AttributeValue, MetricSample, TelemetryLogRecord, TelemetrySpan } from './model.ts';
 import { levelFromSeverityNumber, SPAN_KINDS } from './model.ts';
 
@@ -25,13 +23,24 @@ interface GeneratedMessageType {
   toObject(message: object, options: Record<string, unknown>): unknown;
 }
 
-// The module's typings only say "a protobufjs Root"; it is a static module whose namespaces are
-// plain properties, so the three request types are looked up by path here.
-const generated = otlpRoot as unknown as {
+type GeneratedRoot = {
   opentelemetry: {
     proto: { collector: Record<string, { v1: Record<string, GeneratedMessageType> } | undefined> };
   };
 };
+
+// The generated protobufjs module of the OTLP protos, as shipped by the OpenTelemetry JS SDK
+// (0.214 is the last otlp-transformer release that still ships request decoders for all signals).
+// Loaded on the first protobuf request: it is large, and most importers of the testkit never decode.
+// Its typings only say "a protobufjs Root"; it is a static module whose namespaces are plain
+// properties, so the request types are looked up by path.
+let generated: GeneratedRoot | undefined;
+function otlpRoot(): GeneratedRoot {
+  generated ??= createRequire(import.meta.url)(
+    '@opentelemetry/otlp-transformer/build/src/generated/root.js',
+  ) as GeneratedRoot;
+  return generated;
+}
 
 // Signal → [namespace under opentelemetry.proto.collector, request message].
 const REQUEST_TYPES: Record<OtlpSignal, [string, string]> = {
@@ -42,7 +51,7 @@ const REQUEST_TYPES: Record<OtlpSignal, [string, string]> = {
 
 function requestType(signal: OtlpSignal): GeneratedMessageType {
   const [namespace, message] = REQUEST_TYPES[signal];
-  const type = generated.opentelemetry.proto.collector[namespace]?.v1[message];
+  const type = otlpRoot().opentelemetry.proto.collector[namespace]?.v1[message];
   if (!type) throw new Error(`the OTLP protobuf module has no ${namespace}.v1.${message}`);
   return type;
 }

@@ -11,11 +11,10 @@ export function containerSkipReason(requirements: ContainerRequirements): string
   const engine = inject('containerEngine');
   if (!engine) return 'no container engine status — add @telemetry-kit/testkit/global-setup to globalSetup';
   if (!engine.available) return engine.reason;
-  const missing = requirements.images
-    .filter((key) => engine.missingImages[key] !== undefined)
-    .map((key) => `${engine.missingImages[key]} (${key})`);
-  if (missing.length > 0) {
-    return `missing images ${missing.join(', ')} — pull them or point ${requirements.images.join('/')} at a mirror`;
+  const missingKeys = requirements.images.filter((key) => engine.missingImages[key] !== undefined);
+  if (missingKeys.length > 0) {
+    const missing = missingKeys.map((key) => `${engine.missingImages[key]} (${key})`);
+    return `missing images ${missing.join(', ')} — pull them or point ${missingKeys.join('/')} at a mirror`;
   }
   return undefined;
 }
