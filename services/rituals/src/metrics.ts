@@ -9,9 +9,13 @@ const GEN_AI_DURATION_BUCKETS = [
 const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576];
 const AUDIO_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16];
 
-/** The rituals metrics of docs/metrics.md; model names are labels, so the configured model is the only value. */
+/**
+ * The rituals metrics of docs/metrics.md; model names are labels, so the configured model is the only value.
+ * The Prometheus exporter in use does not append unit suffixes, so histograms in seconds carry
+ * `_seconds` in their instrument name to get the catalogue's Prometheus names.
+ */
 export function ritualMetrics(telemetry: Telemetry, models: readonly string[]): RitualMetrics {
-  const operationDuration = telemetry.histogram('gen_ai.client.operation.duration', {
+  const operationDuration = telemetry.histogram('gen_ai_client_operation_duration_seconds', {
     description: 'Duration of LLM calls',
     unit: 's',
     buckets: GEN_AI_DURATION_BUCKETS,
@@ -27,7 +31,7 @@ export function ritualMetrics(telemetry: Telemetry, models: readonly string[]): 
     buckets: TOKEN_BUCKETS,
     labels: { 'gen_ai.request.model': models, 'gen_ai.token.type': ['input', 'output'] },
   });
-  const audioDuration = telemetry.histogram('ritual.audio.generation.duration', {
+  const audioDuration = telemetry.histogram('ritual_audio_generation_duration_seconds', {
     description: 'Time to synthesise a ritual’s speech',
     unit: 's',
     buckets: AUDIO_BUCKETS,
