@@ -32,18 +32,18 @@ export function traceFromTempo(body: unknown): TelemetryTrace | undefined {
 }
 
 /**
- * Tempo's HTTP API as a trace backend: by id through /api/v2/traces/<id>, otherwise a TraceQL search
+ * Tempo's HTTP API as a trace backend: by id through /api/traces/<id> (present in every Tempo 2.x), otherwise a TraceQL search
  * on the services asked for, then each trace found by id.
  */
 export function tempoBackend(url: string, options: LookbackOptions = {}): TraceBackend {
   const lookback = options.lookbackSeconds ?? 3600;
   const limit = options.limit ?? 50;
   const byId = async (traceId: string) => {
-    const response = await fetch(`${url}/api/v2/traces/${traceId}`, {
+    const response = await fetch(`${url}/api/traces/${traceId}`, {
       headers: { accept: 'application/json' },
     });
     if (response.status === 404) return undefined;
-    if (!response.ok) throw new Error(`GET ${url}/api/v2/traces/${traceId} answered ${response.status}`);
+    if (!response.ok) throw new Error(`GET ${url}/api/traces/${traceId} answered ${response.status}`);
     return traceFromTempo(await response.json());
   };
   return {

@@ -42,7 +42,7 @@ export class StartedTempoContainer extends AbstractStartedContainer {
     super(started);
   }
 
-  /** The query API (/api/v2/traces/<id>, /api/search). */
+  /** The query API (/api/traces/<id>, /api/search). */
   get url(): string {
     return hostUrl(this, TEMPO_HTTP_PORT);
   }
