@@ -2,6 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { expectLog } from '../assert/expect-log.ts';
 import { expectMetric } from '../assert/expect-metric.ts';
+import { expectTrace } from '../assert/expect-trace.ts';
 import { metricsPageBackend } from '../assert/metric-backends.ts';
 import { TelemetrySink } from '../sink/telemetry-sink.ts';
 import { describeWithContainers } from '../vitest/suite.ts';
@@ -13,12 +14,13 @@ const WORKSPACE = path.join(import.meta.dirname, '../../test/fixtures/workspace'
 describeWithContainers('ServiceContainer.fromWorkspace', { images: ['NODE_IMAGE'] }, () => {
   let echo: StartedServiceContainer;
   let image: string;
-  const sink = TelemetrySink.start();
+  // Listening beyond loopback: the container reaches the sink through Docker's host gateway.
+  const sink = TelemetrySink.start({ host: '0.0.0.0' });
 
   beforeAll(async () => {
     const container = await ServiceContainer.fromWorkspace('echo', { root: WORKSPACE });
     image = container.image;
-    echo = await container.start();
+    echo = await container.withTelemetrySink(await sink, 'http/json').start();
     // The service's stdout, read the way Alloy reads container logs.
     void (await sink).captureLogLines(await echo.logs(), { service: 'echo' });
   });
@@ -43,6 +45,15 @@ describeWithContainers('ServiceContainer.fromWorkspace', { images: ['NODE_IMAGE'
     await expectMetric(metricsPageBackend(echo.metricsUrl), {
       query: 'echo_greetings_total',
       value: { atLeast: 1 },
+    });
+  });
+
+  it('exports its spans to a TelemetrySink in the test process', async () => {
+    const traceId = '6e0c63257de34c92bf9efcd03927272e';
+    await fetch(`${echo.url}/greet`, { headers: { 'x-trace-id': traceId } });
+    await expectTrace(await sink, {
+      traceId,
+      spans: [{ service: 'echo', name: 'GET /greet', kind: 'server' }],
     });
   });
 

@@ -62,6 +62,17 @@ export class ServiceContainer extends GenericContainer {
     return this.withEnvironment({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_EXPORTER_OTLP_PROTOCOL: protocol });
   }
 
+  /**
+   * Sends the service's OTLP exports to a TelemetrySink in the test process. The sink must listen
+   * where containers reach it (`TelemetrySink.start({ host: '0.0.0.0' })`); the container finds the
+   * host as host.docker.internal through Docker's host-gateway.
+   */
+  withTelemetrySink(sink: { port: number }, protocol: 'http/protobuf' | 'http/json' = 'http/protobuf'): this {
+    return this.withExtraHosts([
+      { host: 'host.docker.internal', ipAddress: 'host-gateway' },
+    ]).withOtlpEndpoint(`http://host.docker.internal:${sink.port}`, protocol);
+  }
+
   override async start(): Promise<StartedServiceContainer> {
     return new StartedServiceContainer(await super.start(), this.service);
   }

@@ -77,6 +77,11 @@ export class TelemetrySink implements TraceBackend, LogBackend, MetricBackend {
     return sink;
   }
 
+  /** The port it listens on. */
+  get port(): number {
+    return Number(new URL(this.url).port);
+  }
+
   /** Signal URLs, as OTEL_EXPORTER_OTLP_*_ENDPOINT or an exporter's `url` option want them. */
   get endpoints(): Record<OtlpSignal, string> {
     return {
