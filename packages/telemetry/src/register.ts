@@ -1,7 +1,9 @@
-// `node --import @telemetry-kit/telemetry/register main.js`: the loader hook first, then the SDK, so
-// every module the service imports afterwards (http, pg, pino) is instrumented.
+// `node --import @telemetry-kit/telemetry/register main.js`. The SDK's own modules load first, before
+// the loader hook exists (so they do not pay for it); then the hook, then the SDK starts — every
+// module the service imports afterwards (http, pg, pino) is instrumented.
+
 import { registerInstrumentationHooks } from './hooks.ts';
+import { startTelemetry } from './sdk.ts';
 
 registerInstrumentationHooks();
-const { startTelemetry } = await import('./sdk.ts');
-startTelemetry();
+await startTelemetry().ready;

@@ -1,22 +1,34 @@
 import type { Server } from 'node:http';
-import { type Counter, type Meter, metrics, type Tracer, trace } from '@opentelemetry/api';
+import { createRequire } from 'node:module';
+import {
+  type Counter,
+  context,
+  type Meter,
+  metrics,
+  propagation,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { HostMetrics } from '@opentelemetry/host-metrics';
-import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { type Instrumentation, registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
-import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { defaultResource, envDetector, hostDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import {
+  defaultResource,
+  detectResources,
+  envDetector,
+  hostDetector,
+  resourceFromAttributes,
+} from '@opentelemetry/resources';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { DestinationStream, Logger } from 'pino';
 import { type ConfigOverrides, pseudonymize, type ResolvedConfig, resolveConfig } from './config.ts';
 import { requestContext } from './context.ts';
 import { type ErrorReportSink, ErrorTracker } from './errors.ts';
+import { LazyOtlpTraceExporter, PrometheusReader } from './exporters.ts';
 import { Health, type ReadinessCheck } from './health.ts';
 import { BUILTIN_PATHS, type HandlerOptions, wrapHandler } from './http.ts';
 import { createLogger } from './logger.ts';
@@ -33,7 +45,7 @@ import {
   METRIC_EXPORT_DROPPED,
   telemetryViews,
 } from './metrics.ts';
-import { type BatchTuning, createSampler, createSpanProcessor } from './tracing.ts';
+import { type BatchTuning, createSpanProcessor, samplerFromEnv } from './tracing.ts';
 
 export interface TelemetryOptions extends ConfigOverrides {
   /** Default: OTLP/HTTP protobuf, configured by OTEL_EXPORTER_OTLP_* (endpoint, headers, timeout). */
@@ -43,6 +55,8 @@ export interface TelemetryOptions extends ConfigOverrides {
   instrumentations?: Instrumentation[];
   /** Node runtime and process metrics (event loop, heap, GC, CPU, memory). Default true. */
   runtimeMetrics?: boolean;
+  /** How long after start the runtime metrics begin (default 1000 ms). */
+  runtimeMetricsDelayMs?: number;
   /** Record uncaught exceptions and unhandled rejections, flush, then exit 1. Default true. */
   processHandlers?: boolean;
   logDestination?: DestinationStream;
@@ -60,6 +74,8 @@ export interface ShutdownOptions {
 
 export interface Telemetry {
   readonly config: ResolvedConfig;
+  /** Resolves once the optional instrumentations (pg, when the service has it) are enabled. */
+  readonly ready: Promise<void>;
   readonly logger: Logger;
   readonly tracer: Tracer;
   readonly meter: Meter;
@@ -110,20 +126,58 @@ function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
   });
 }
 
+/** Whether the service (working directory) can load `specifier`; instrumentations of absent modules are skipped. */
+function serviceCanLoad(specifier: string): boolean {
+  try {
+    createRequire(`${process.cwd()}/`).resolve(specifier);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function defaultInstrumentations(): Instrumentation[] {
   const builtin = new Set<string>(BUILTIN_PATHS);
-  return [
+  const instrumentations: Instrumentation[] = [
     new HttpInstrumentation({
       // Probes and scrapes are not traffic: no spans, no request-duration points.
       ignoreIncomingRequestHook: (req) => builtin.has((req.url ?? '/').split('?')[0] ?? '/'),
     }),
-    new UndiciInstrumentation(),
-    new PgInstrumentation({ enhancedDatabaseReporting: false }),
+    new UndiciInstrumentation() as Instrumentation,
     new PinoInstrumentation({
       disableLogSending: true,
       logKeys: { traceId: 'trace_id', spanId: 'span_id', traceFlags: 'trace_flags' },
-    }),
-  ] as Instrumentation[];
+    }) as Instrumentation,
+  ];
+  return instrumentations;
+}
+
+/** Instrumentations loaded only when the service can load what they patch (they cost start-up time). */
+async function optionalInstrumentations(): Promise<Instrumentation[]> {
+  if (!serviceCanLoad('pg')) return [];
+  const { PgInstrumentation } = await import('@opentelemetry/instrumentation-pg');
+  return [new PgInstrumentation({ enhancedDatabaseReporting: false }) as Instrumentation];
+}
+
+/**
+ * Event-loop, heap, GC, CPU and memory metrics. Started a moment after boot: they describe a running
+ * process, and loading them does not then compete with the first requests.
+ */
+function startRuntimeMetrics(delayMs: number): void {
+  const timer = setTimeout(async () => {
+    const [{ RuntimeNodeInstrumentation }, { HostMetrics }] = await Promise.all([
+      import('@opentelemetry/instrumentation-runtime-node'),
+      import('@opentelemetry/host-metrics'),
+    ]);
+    const runtime = new RuntimeNodeInstrumentation({ monitoringPrecision: 10 });
+    runtime.setMeterProvider(metrics.getMeterProvider());
+    runtime.enable();
+    new HostMetrics({
+      meterProvider: metrics.getMeterProvider(),
+      metricGroups: ['process.cpu', 'process.memory'],
+    }).start();
+  }, delayMs);
+  timer.unref();
 }
 
 /**
@@ -135,36 +189,57 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
   if (existing) return existing;
 
   const config = resolveConfig(options);
-  const prometheus = new PrometheusExporter({ preventServerStart: true });
+  const prometheus = new PrometheusReader();
   const dropped: { counter?: Counter } = {};
   // The span processor needs the dropped counter before the meter provider exists; it forwards lazily.
   const droppedProxy: Counter = { add: (value, attributes) => dropped.counter?.add(value, attributes) };
   const instrumentations = [...defaultInstrumentations(), ...(options.instrumentations ?? [])];
-  if (options.runtimeMetrics ?? true) {
-    instrumentations.push(new RuntimeNodeInstrumentation({ monitoringPrecision: 10 }) as Instrumentation);
-  }
-  const sdk = new NodeSDK({
-    resource: defaultResource().merge(
+  // The pieces @opentelemetry/sdk-node would assemble, assembled here: sdk-node 0.301 also imports the
+  // gRPC exporters and the YAML configuration loader, which cost ~0.5 s of CPU at every start.
+  const resource = defaultResource()
+    .merge(
       resourceFromAttributes({
         'service.name': config.serviceName,
         'service.version': config.serviceVersion,
         'deployment.environment.name': config.environment,
       }),
-    ),
-    // OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME (env) win over the defaults above.
-    resourceDetectors: [hostDetector, envDetector],
-    spanProcessors: [
-      createSpanProcessor(options.traceExporter ?? new OTLPTraceExporter(), droppedProxy, options.batch),
-    ],
-    ...(config.sampleRatio === undefined ? {} : { sampler: createSampler(config.sampleRatio) }),
-    textMapPropagator: new CompositePropagator({
-      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-    }),
-    metricReaders: [prometheus],
-    views: telemetryViews(),
-    instrumentations,
+    )
+    // OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME win over the defaults above.
+    .merge(detectResources({ detectors: [hostDetector, envDetector] }));
+  const sdkDisabled = process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
+  const tracerProvider = new TracerProvider({
+    resource,
+    sampler: samplerFromEnv(config.sampleRatio),
+    spanProcessors: sdkDisabled
+      ? []
+      : [
+          createSpanProcessor(
+            options.traceExporter ?? new LazyOtlpTraceExporter(),
+            droppedProxy,
+            options.batch,
+          ),
+        ],
   });
-  sdk.start();
+  const meterProvider = new MeterProvider({ resource, readers: [prometheus], views: telemetryViews() });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  );
+  trace.setGlobalTracerProvider(tracerProvider);
+  metrics.setGlobalMeterProvider(meterProvider);
+  const disablers: (() => void)[] = [];
+  if (!sdkDisabled)
+    disablers.push(registerInstrumentations({ instrumentations, tracerProvider, meterProvider }));
+  const disableInstrumentations = () => {
+    for (const disable of disablers) disable();
+  };
+  const ready = sdkDisabled
+    ? Promise.resolve()
+    : optionalInstrumentations().then((optional) => {
+        disablers.push(
+          registerInstrumentations({ instrumentations: optional, tracerProvider, meterProvider }),
+        );
+      });
 
   const meter = metrics.getMeter('@telemetry-kit/telemetry');
   dropped.counter = meter.createCounter(METRIC_EXPORT_DROPPED, {
@@ -176,12 +251,7 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
   const errorCounter = meter.createCounter(METRIC_APP_ERRORS, {
     description: 'Errors recorded by the error tracker, by fingerprint, type and severity',
   });
-  if (options.runtimeMetrics ?? true) {
-    new HostMetrics({
-      meterProvider: metrics.getMeterProvider(),
-      metricGroups: ['process.cpu', 'process.memory'],
-    }).start();
-  }
+  if (options.runtimeMetrics ?? true) startRuntimeMetrics(options.runtimeMetricsDelayMs ?? 1000);
 
   const logger = createLogger({
     service: config.serviceName,
@@ -199,11 +269,14 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
     sinks: options.errorSinks,
   });
   const health = new Health();
-  const metricsHandler = prometheus.getMetricsRequestHandler.bind(prometheus);
+  const metricsHandler = prometheus.handle.bind(prometheus);
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
-    shuttingDown ??= withTimeout(sdk.shutdown(), 15_000).then(() => logger.flush());
+    shuttingDown ??= withTimeout(
+      Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]).then(disableInstrumentations),
+      15_000,
+    ).then(() => logger.flush());
     return shuttingDown;
   };
 
@@ -229,6 +302,7 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
 
   const telemetry: Telemetry = {
     config,
+    ready,
     logger,
     tracer: trace.getTracer('@telemetry-kit/telemetry'),
     meter,
@@ -245,11 +319,7 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
     counter: (name, opts) => boundedCounter(meter, name, opts),
     upDownCounter: (name, opts) => boundedUpDownCounter(meter, name, opts),
     histogram: (name, opts) => boundedHistogram(meter, name, opts),
-    // Same serialisation as /metrics: the exporter's handler writing into a minimal response.
-    metricsText: () =>
-      new Promise<string>((resolve) => {
-        metricsHandler({} as never, { statusCode: 0, setHeader() {}, end: resolve } as never);
-      }),
+    metricsText: () => prometheus.text(),
     installShutdownHandlers(shutdownOptions = {}) {
       const drainMs = shutdownOptions.drainMs ?? Number(process.env.TELEMETRY_DRAIN_MS ?? 5000);
       let started = false;

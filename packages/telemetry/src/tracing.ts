@@ -7,6 +7,8 @@ import {
 } from '@opentelemetry/api';
 import type { ExportResult } from '@opentelemetry/core';
 import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
   BatchSpanProcessor,
   ParentBasedSampler,
   type ReadableSpan,
@@ -124,4 +126,38 @@ export function createSpanProcessor(
 /** Parent-based ratio sampling: follow the caller's decision, sample new traces at `ratio`. */
 export function createSampler(ratio: number): Sampler {
   return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
+}
+
+/**
+ * The sampler named by OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (OTel spec values), or
+ * parent-based ratio sampling at `defaultRatio` when none is named.
+ */
+export function samplerFromEnv(
+  defaultRatio: number | undefined,
+  env: Record<string, string | undefined> = process.env,
+): Sampler {
+  const name = env.OTEL_TRACES_SAMPLER?.trim().toLowerCase();
+  const arg = Number(env.OTEL_TRACES_SAMPLER_ARG ?? 1);
+  const ratio = Number.isFinite(arg) && arg >= 0 && arg <= 1 ? arg : 1;
+  switch (name) {
+    case undefined:
+    case '':
+      return createSampler(defaultRatio ?? 1);
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return new TraceIdRatioBasedSampler(ratio);
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return createSampler(ratio);
+    default:
+      throw new Error(
+        `OTEL_TRACES_SAMPLER="${name}" is not supported — use always_on, always_off, traceidratio or parentbased_*`,
+      );
+  }
 }

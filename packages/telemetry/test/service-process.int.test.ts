@@ -76,7 +76,12 @@ beforeAll(async () => {
   expect(order.headers.get('x-request-id')).toBe('it-order-1');
   const fail = await fetch(`${base}/fail`, { headers: { 'x-customer-email': SECRET_EMAIL } });
   expect(fail.status).toBe(500);
-  metricsText = await (await fetch(`${base}/metrics`)).text();
+  // Runtime metrics start a second after boot; poll until they are there (or give up after 10 s).
+  for (let attempt = 0; attempt < 100; attempt++) {
+    metricsText = await (await fetch(`${base}/metrics`)).text();
+    if (metricsText.includes('nodejs_eventloop_delay_p99')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 
   child.kill('SIGTERM');
   [exitCode] = (await once(child, 'exit')) as [number | null];

@@ -1,0 +1,64 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ExportResult } from '@opentelemetry/core';
+import { ExportResultCode } from '@opentelemetry/core';
+import { MetricReader } from '@opentelemetry/sdk-metrics';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+
+// Both exporters load their heavy dependencies (protobuf encoding, Prometheus serialisation) on first
+// use rather than at start-up: a service answers its first request sooner, and a service that is
+// never scraped or never exports pays nothing.
+
+/** OTLP/HTTP protobuf span exporter, configured from OTEL_EXPORTER_OTLP_* when first used. */
+export class LazyOtlpTraceExporter implements SpanExporter {
+  #inner: Promise<SpanExporter> | undefined;
+
+  #load(): Promise<SpanExporter> {
+    this.#inner ??= import('@opentelemetry/exporter-trace-otlp-proto').then((m) => new m.OTLPTraceExporter());
+    return this.#inner;
+  }
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    this.#load().then(
+      (inner) => inner.export(spans, resultCallback),
+      (error: Error) => resultCallback({ code: ExportResultCode.FAILED, error }),
+    );
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.#inner) await (await this.#inner).shutdown();
+  }
+
+  async forceFlush(): Promise<void> {
+    if (this.#inner) await (await this.#inner).forceFlush?.();
+  }
+}
+
+/** A pull reader that renders the Prometheus text format on request (/metrics). */
+export class PrometheusReader extends MetricReader {
+  #serializer: Promise<{ serialize: (m: never) => string }> | undefined;
+
+  protected override async onShutdown(): Promise<void> {}
+  protected override async onForceFlush(): Promise<void> {}
+
+  async text(): Promise<string> {
+    this.#serializer ??= import('@opentelemetry/exporter-prometheus').then(
+      (m) => new m.PrometheusSerializer() as unknown as { serialize: (m: never) => string },
+    );
+    const [{ resourceMetrics }, serializer] = await Promise.all([this.collect(), this.#serializer]);
+    return serializer.serialize(resourceMetrics as never);
+  }
+
+  handle(_req: IncomingMessage, res: ServerResponse): void {
+    this.text().then(
+      (body) => {
+        res.statusCode = 200;
+        res.setHeader('content-type', 'text/plain; version=0.0.4; charset=utf-8');
+        res.end(body);
+      },
+      (error: Error) => {
+        res.statusCode = 500;
+        res.end(`# metrics collection failed: ${error.name}\n`);
+      },
+    );
+  }
+}
