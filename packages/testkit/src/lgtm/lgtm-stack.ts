@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { StartedNetwork, StartedTestContainer } from 'testcontainers';
 import { Network } from 'testcontainers';
@@ -63,7 +64,11 @@ export interface LgtmStackOptions {
   configs?: Partial<StackConfigs>;
   /** Image per component, instead of the pin (and its environment override). */
   images?: Partial<Record<StackComponent, string>>;
-  /** Mount the Docker socket into Alloy so it collects container logs as under compose (default false). */
+  /**
+   * Mount the Docker socket into Alloy so it collects container logs as under compose (default: when
+   * /var/run/docker.sock exists). compose's config.alloy collects the containers labelled as compose
+   * project telemetry-kit: give services `ServiceContainer#withComposeLabels()`.
+   */
   alloyDockerSocket?: boolean;
   /** Where progress lines go (default: stderr). */
   log?: (line: string) => void;
@@ -122,7 +127,8 @@ export class LgtmStack {
         return new TempoContainer(image).withConfig(configs.tempo);
       case 'alloy': {
         const alloy = new AlloyContainer(image).withConfig(configs.alloy);
-        return this.options.alloyDockerSocket ? alloy.withDockerSocket() : alloy;
+        const socket = this.options.alloyDockerSocket ?? existsSync('/var/run/docker.sock');
+        return socket ? alloy.withDockerSocket() : alloy;
       }
       case 'grafana':
         return new GrafanaContainer(image).withProvisioning(configs.grafanaProvisioning);

@@ -17,6 +17,8 @@ export class LokiContainer extends GenericContainer {
   constructor(image = resolveImage('LOKI_IMAGE')) {
     super(image);
     this.withExposedPorts(LOKI_PORT)
+      // compose's loki.yaml keeps everything under /loki; a test keeps nothing, so memory will do.
+      .withTmpFs({ '/loki': 'rw,mode=1777' })
       // /ready answers 200 once the ingester has joined its ring (Loki's own readiness).
       .withWaitStrategy(Wait.forHttp('/ready', LOKI_PORT).forStatusCode(200))
       .withStartupTimeout(120_000);

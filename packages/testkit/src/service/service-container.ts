@@ -63,6 +63,17 @@ export class ServiceContainer extends GenericContainer {
   }
 
   /**
+   * Labels the container as compose labels the service under `npm run dev`, so compose's Alloy
+   * configuration (which discovers containers by these labels) collects its stdout into Loki.
+   */
+  withComposeLabels(project = 'telemetry-kit'): this {
+    return this.withLabels({
+      'com.docker.compose.project': project,
+      'com.docker.compose.service': this.service,
+    });
+  }
+
+  /**
    * Sends the service's OTLP exports to a TelemetrySink in the test process. The sink must listen
    * where containers reach it (`TelemetrySink.start({ host: '0.0.0.0' })`); the container finds the
    * host as host.docker.internal through Docker's host-gateway.

@@ -21,6 +21,9 @@ export class TempoContainer extends GenericContainer {
   constructor(image = resolveImage('TEMPO_IMAGE')) {
     super(image);
     this.withExposedPorts(TEMPO_HTTP_PORT, TEMPO_OTLP_GRPC_PORT, TEMPO_OTLP_HTTP_PORT)
+      // Tempo runs as uid 10001 and writes under /var/tempo (compose's tempo.yaml); a tmpfs anyone
+      // may write is what compose's tempo-init achieves for its volume, and a test keeps nothing.
+      .withTmpFs({ '/var/tempo': 'rw,mode=1777' })
       .withWaitStrategy(Wait.forHttp('/ready', TEMPO_HTTP_PORT).forStatusCode(200))
       .withStartupTimeout(120_000);
   }
