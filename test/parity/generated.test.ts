@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -64,5 +64,13 @@ describe('npm run generate', () => {
     expect(count(/^terraform\/modules\/grafana\/dashboards\/.*\.json$/)).toBe(7);
     expect(count(/^compose\/prometheus\/rules\/.*\.yml$/)).toBe(5);
     expect(count(/^k8s\/base\/rules\/.*\.yaml$/)).toBe(5);
+  });
+
+  it('removes a generated file the source no longer produces (a renamed dashboard)', () => {
+    const stale = 'compose/grafana/provisioning/dashboards/telemetry-kit/kit-renamed.generated.json';
+    writeFileSync(path.join(out, stale), '{}\n');
+    expect(staleFiles(out, files)).toEqual([stale]);
+    expect(writeTargets(out, files).removed).toEqual([stale]);
+    expect(existsSync(path.join(out, stale))).toBe(false);
   });
 });

@@ -45,29 +45,18 @@ export function renderTargets(sources: Sources): Map<string, string> {
 }
 
 function filesUnder(root: string, dir: string): string[] {
-  let entries: string[];
   try {
-    entries = readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' });
+    return readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'));
   } catch {
-    return [];
+    return []; // a folder not generated yet holds nothing stale
   }
-  return entries.map((e) => path.posix.join(dir, e.split(path.sep).join('/')));
 }
 
 /** Generated files present under `root` that the generator would not write (left over from a rename). */
 export function staleFiles(root: string, files: Map<string, string>): string[] {
-  return GENERATED_DIRS.flatMap((dir) => filesUnder(root, dir))
-    .filter((file) => !files.has(file) && !/\/$/.test(file))
-    .filter((file) => !readdirSyncSafe(path.join(root, file)));
-}
-
-function readdirSyncSafe(p: string): boolean {
-  try {
-    readdirSync(p);
-    return true;
-  } catch {
-    return false;
-  }
+  return GENERATED_DIRS.flatMap((dir) => filesUnder(root, dir)).filter((file) => !files.has(file));
 }
 
 /** Writes every generated file under `outRoot` and deletes stale ones; returns what it wrote and removed. */

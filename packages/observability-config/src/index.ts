@@ -1,0 +1,14 @@
+export type { Catalogue } from './catalogue.ts';
+export { isCatalogued, loadCatalogue, parseCatalogue } from './catalogue.ts';
+export type { DashboardSource } from './dashboards.ts';
+export { canonicalJson, loadDashboards } from './dashboards.ts';
+export type { Sources } from './generate.ts';
+export { loadSources, renderTargets, staleFiles, writeTargets } from './generate.ts';
+export type { ParityReport } from './parity.ts';
+export { formatParityReport, runParity } from './parity.ts';
+export { GENERATE_COMMAND, REPO_ROOT, SOURCE, TARGET } from './paths.ts';
+export type { RuleFile, RuleGroup } from './rules.ts';
+export { loadRuleFiles, renderRuleGroups } from './rules.ts';
+export type { DeployedEnvironment, EnvironmentName, Settings } from './settings.ts';
+export { DEPLOYED_ENVIRONMENTS, loadSettings, parseSettings } from './settings.ts';
+export { renderAlertmanagerConfig, renderPrometheusConfig, renderRuleFiles } from './targets/prometheus.ts';
