@@ -12,6 +12,13 @@ const NON_ASCII = /[^\t\n\r\x20-\x7e]/;
 
 const stringCache = new Map<string, string>();
 
+/**
+ * Objects on the current path, for cycle detection. Allocated only below the first levels: most
+ * log arguments are shallow, and the depth limit alone ends a cycle anyway.
+ */
+type Seen = { set: WeakSet<object> | undefined };
+const CYCLE_CHECK_DEPTH = 2;
+
 function applyRules(input: string): string {
   let out = input;
   for (const rule of VALUE_RULES) {
@@ -77,7 +84,7 @@ function redactNumber(n: number | bigint): number | bigint | string {
   return digits.length >= 15 && digits.length <= 19 && luhnValid(digits) ? REDACTED : n;
 }
 
-function redactError(error: Error, depth: number, seen: WeakSet<object>): Error {
+function redactError(error: Error, depth: number, seen: Seen): Error {
   const copy = Object.create(Object.getPrototypeOf(error) as object) as Error;
   Object.defineProperty(copy, 'message', {
     value: redactString(String(error.message)),
@@ -103,13 +110,13 @@ function redactError(error: Error, depth: number, seen: WeakSet<object>): Error 
   return copy;
 }
 
-function redactEntry(key: string, value: unknown, depth: number, seen: WeakSet<object>): unknown {
+function redactEntry(key: string, value: unknown, depth: number, seen: Seen): unknown {
   if (value === null || value === undefined || typeof value === 'boolean') return value;
   if (isSensitiveKey(key)) return REDACTED;
   return redactAny(value, depth + 1, seen);
 }
 
-function redactAny(value: unknown, depth: number, seen: WeakSet<object>): unknown {
+function redactAny(value: unknown, depth: number, seen: Seen): unknown {
   switch (typeof value) {
     case 'string':
       return redactString(value);
@@ -123,10 +130,13 @@ function redactAny(value: unknown, depth: number, seen: WeakSet<object>): unknow
   }
   if (value === null) return value;
   if (depth > MAX_DEPTH) return '[Truncated]';
-  if (seen.has(value)) return '[Circular]';
+  if (depth >= CYCLE_CHECK_DEPTH) {
+    seen.set ??= new WeakSet();
+    if (seen.set.has(value)) return '[Circular]';
+  }
   if (value instanceof Date) return value;
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return '[binary]';
-  seen.add(value);
+  seen.set?.add(value);
   try {
     if (value instanceof Error) return redactError(value, depth, seen);
     if (Array.isArray(value)) {
@@ -141,9 +151,9 @@ function redactAny(value: unknown, depth: number, seen: WeakSet<object>): unknow
       return copy ?? value;
     }
     if (value instanceof Map) {
-      return redactAny(Object.fromEntries(value), depth, new WeakSet());
+      return redactAny(Object.fromEntries(value), depth, { set: undefined });
     }
-    if (value instanceof Set) return redactAny([...value], depth, new WeakSet());
+    if (value instanceof Set) return redactAny([...value], depth, { set: undefined });
     if (value instanceof URL || value instanceof URLSearchParams) return redactString(value.toString());
     const source = value as Record<string, unknown>;
     let copy: Record<string, unknown> | undefined;
@@ -157,7 +167,7 @@ function redactAny(value: unknown, depth: number, seen: WeakSet<object>): unknow
     }
     return copy ?? value;
   } finally {
-    seen.delete(value);
+    seen.set?.delete(value);
   }
 }
 
@@ -168,7 +178,9 @@ function redactAny(value: unknown, depth: number, seen: WeakSet<object>): unknow
  * mutated; unchanged sub-trees are returned as they are.
  */
 export function redact<T>(value: T): T {
-  return redactAny(value, 0, new WeakSet()) as T;
+  if (typeof value === 'string') return redactString(value) as T;
+  if (typeof value !== 'object' || value === null) return redactAny(value, 0, { set: undefined }) as T;
+  return redactAny(value, 0, { set: undefined }) as T;
 }
 
 function redactAttributeValue(key: string, value: AttributeValue | undefined): AttributeValue | undefined {
