@@ -13,6 +13,8 @@ export type EnvironmentName = DeployedEnvironment | 'test';
 const duration = z.string().regex(/^(\d+(ms|s|m|h|d|w|y))+$/, 'a Prometheus duration such as 15s, 5m or 14d');
 
 const receiver = z.discriminatedUnion('kind', [
+  // Nothing is sent: alerts stay visible in Alertmanager's own UI (the local default).
+  z.object({ name: z.string(), kind: z.literal('alertmanager-ui') }),
   z.object({ name: z.string(), kind: z.literal('webhook'), url: z.url() }),
   z.object({ name: z.string(), kind: z.literal('slack'), channel: z.string().startsWith('#') }),
   z.object({

@@ -15,8 +15,9 @@ resource "grafana_dashboard" "kit" {
   overwrite   = true
 }
 
+# An `alertmanager-ui` receiver sends nothing, so it has no contact point.
 resource "grafana_contact_point" "receiver" {
-  for_each = { for receiver in var.receivers : receiver.name => receiver }
+  for_each = { for receiver in var.receivers : receiver.name => receiver if receiver.kind != "alertmanager-ui" }
 
   name = "${var.environment}-${each.key}"
 

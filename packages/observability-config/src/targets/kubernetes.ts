@@ -90,6 +90,8 @@ function alertmanagerConfig(receivers: Receiver[]): AlertmanagerConfig {
       receivers: receivers.map((r) => {
         const secret = { name: RECEIVER_SECRET, key: r.name };
         switch (r.kind) {
+          case 'alertmanager-ui':
+            return { name: r.name };
           case 'webhook':
             return { name: r.name, webhookConfigs: [{ url: r.url, sendResolved: true }] };
           case 'slack':

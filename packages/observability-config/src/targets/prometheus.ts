@@ -52,16 +52,21 @@ export function renderPrometheusConfig(
 }
 
 /**
- * Alertmanager configuration for an environment's webhook receivers (Slack and PagerDuty receivers
- * need secrets and are configured through AlertmanagerConfig in Kubernetes or Grafana contact points).
+ * Alertmanager configuration for an environment's UI and webhook receivers (Slack and PagerDuty
+ * receivers need secrets: AlertmanagerConfig in Kubernetes, contact points in managed Grafana).
  * Grouping waits are the environment's evaluation interval, so the short-interval environment notifies at once.
  */
 export function renderAlertmanagerConfig(settings: Settings, env: EnvironmentName): string {
   const envSettings = settings.environments[env];
-  const webhooks = envSettings.receivers.flatMap((r) => (r.kind === 'webhook' ? [r] : []));
-  const [first] = webhooks;
-  if (!first)
-    throw new Error(`grafana/environments.yaml: ${env} has no webhook receiver for a plain Alertmanager`);
+  const plain = envSettings.receivers.flatMap((r) =>
+    r.kind === 'webhook' || r.kind === 'alertmanager-ui' ? [r] : [],
+  );
+  const [first] = plain;
+  if (!first) {
+    throw new Error(
+      `grafana/environments.yaml: ${env} has no alertmanager-ui or webhook receiver for a plain Alertmanager`,
+    );
+  }
   return yamlDocument({
     route: {
       receiver: first.name,
@@ -70,9 +75,10 @@ export function renderAlertmanagerConfig(settings: Settings, env: EnvironmentNam
       group_interval: envSettings.evaluationInterval,
       repeat_interval: '1h',
     },
-    receivers: webhooks.map((r) => ({
-      name: r.name,
-      webhook_configs: [{ url: r.url, send_resolved: true }],
-    })),
+    receivers: plain.map((r) =>
+      r.kind === 'webhook'
+        ? { name: r.name, webhook_configs: [{ url: r.url, send_resolved: true }] }
+        : { name: r.name },
+    ),
   });
 }
