@@ -1,0 +1,258 @@
+#!/usr/bin/env node
+// npm run load [-- --rate 2 --duration 60 --target http://127.0.0.1:8080]
+// Realistic journeys against the gateway (sign up, log in, generate, browse, sell, buy), at a fixed
+// rate of journeys per second, with a live progress line, so the dashboards fill. It only ever
+// targets loopback or the project's own containers, and it is bounded in rate, time and concurrency.
+import { randomBytes, randomInt } from 'node:crypto';
+import { isIP } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+
+export interface LoadOptions {
+  target: URL;
+  rate: number;
+  durationSeconds: number;
+  concurrency: number;
+}
+
+/** Hosts the generator may send to: loopback, and the compose service names of this project. */
+const PROJECT_HOSTS = new Set(['localhost', 'gateway', 'web']);
+const LIMITS = { rate: 50, durationSeconds: 3600, concurrency: 200 };
+
+export function isAllowedTarget(url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (PROJECT_HOSTS.has(host)) return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  if (isIP(host) === 6) return host === '::1';
+  return false;
+}
+
+export function parseLoadArgs(argv: string[]): LoadOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      target: { type: 'string', default: process.env.LOAD_TARGET ?? 'http://127.0.0.1:8080' },
+      rate: { type: 'string', default: '2' },
+      duration: { type: 'string', default: '60' },
+      concurrency: { type: 'string', default: '20' },
+    },
+    strict: true,
+  });
+  const target = new URL(values.target);
+  if (!isAllowedTarget(target)) {
+    throw new Error(
+      `--target ${target.host} is not loopback or a service of this project — npm run load only drives the local stack`,
+    );
+  }
+  const number = (name: string, raw: string, max: number) => {
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0 || value > max)
+      throw new Error(`--${name} must be a number in (0, ${max}]`);
+    return value;
+  };
+  return {
+    target,
+    rate: number('rate', values.rate, LIMITS.rate),
+    durationSeconds: number('duration', values.duration, LIMITS.durationSeconds),
+    concurrency: Math.floor(number('concurrency', values.concurrency, LIMITS.concurrency)),
+  };
+}
+
+interface Stats {
+  started: number;
+  completed: number;
+  failed: number;
+  byStatus: Map<string, number>;
+  latenciesMs: number[];
+}
+
+const INTENTIONS = [
+  'a calm start before a hard meeting',
+  'courage for a difficult phone call',
+  'letting go of a long week',
+  'focus for an afternoon of writing',
+  'gratitude at the end of the day',
+  'patience with a new team',
+];
+const CARDS = { ok: '4242424242424242', declined: '4000000000000002' };
+
+interface Account {
+  email: string;
+  password: string;
+  token?: string;
+}
+
+class Client {
+  readonly #base: string;
+  readonly #stats: Stats;
+  constructor(base: URL, stats: Stats) {
+    this.#base = base.origin;
+    this.#stats = stats;
+  }
+  async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const started = performance.now();
+    let status = 'error';
+    try {
+      const response = await fetch(`${this.#base}${path}`, {
+        method,
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(60_000),
+      });
+      status = `${Math.floor(response.status / 100)}xx`;
+      const parsed = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+      return { status: response.status, body: parsed };
+    } finally {
+      this.#stats.byStatus.set(status, (this.#stats.byStatus.get(status) ?? 0) + 1);
+      if (this.#stats.latenciesMs.length < 100_000) this.#stats.latenciesMs.push(performance.now() - started);
+    }
+  }
+}
+
+const pick = <T>(items: readonly T[]): T => items[randomInt(items.length)] as T;
+
+/** One visitor's journey; returns whether every step answered as a real user would expect. */
+async function journey(client: Client, accounts: Account[]): Promise<boolean> {
+  const roll = Math.random();
+  if (roll < 0.3 || accounts.length < 3) {
+    // A newcomer: signs up, generates a ritual, lists it for sale.
+    const account: Account = {
+      email: `load-${randomBytes(6).toString('hex')}@example.test`,
+      password: `pw-${randomBytes(9).toString('hex')}`,
+    };
+    const signup = await client.call('POST', '/api/signup', {
+      email: account.email,
+      password: account.password,
+      displayName: 'Load tester',
+    });
+    if (signup.status !== 201) return false;
+    account.token = signup.body.token as string;
+    accounts.push(account);
+    if (accounts.length > 500) accounts.shift();
+    const ritual = await client.call('POST', '/api/rituals', { intention: pick(INTENTIONS) }, account.token);
+    if (ritual.status !== 201) return false;
+    const listing = await client.call(
+      'POST',
+      '/api/listings',
+      {
+        ritualId: ritual.body.id,
+        title: String(ritual.body.text ?? 'A ritual').slice(0, 60),
+        priceCents: 100 + randomInt(900),
+        currency: pick(['EUR', 'USD', 'GBP'] as const),
+      },
+      account.token,
+    );
+    return listing.status === 201;
+  }
+  if (roll < 0.8) {
+    // A returning buyer: logs in (now and then with a typo), browses, buys.
+    const account = pick(accounts);
+    const typo = Math.random() < 0.05;
+    const login = await client.call('POST', '/api/login', {
+      email: account.email,
+      password: typo ? `${account.password}x` : account.password,
+    });
+    if (typo) return login.status === 401;
+    if (login.status !== 200) return false;
+    const token = login.body.token as string;
+    const listings = await client.call('GET', '/api/listings?limit=20');
+    const available = (listings.body.listings as Array<{ id: string; sellerId: string }> | undefined) ?? [];
+    const candidate = available[randomInt(Math.max(available.length, 1))];
+    if (!candidate) return listings.status === 200;
+    const card = Math.random() < 0.1 ? CARDS.declined : CARDS.ok;
+    const purchase = await client.call(
+      'POST',
+      `/api/listings/${candidate.id}/purchase`,
+      { payment: { cardNumber: card, expMonth: 12, expYear: new Date().getUTCFullYear() + 2, cvc: '123' } },
+      token,
+    );
+    // Declined cards (402), own listings and listings sold meanwhile (409) are normal outcomes.
+    return [201, 402, 409].includes(purchase.status);
+  }
+  // A visitor who only browses.
+  const browse = await client.call('GET', '/api/listings?limit=20');
+  return browse.status === 200;
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+function progressLine(stats: Stats, elapsedS: number, inFlight: number): string {
+  const statuses = [...stats.byStatus].map(([k, v]) => `${k}=${v}`).join(' ');
+  return (
+    `${elapsedS.toFixed(0).padStart(4)}s  journeys ${stats.started} started, ${stats.completed} ok, ${stats.failed} failed, ${inFlight} in flight` +
+    `  requests ${statuses || '-'}  p50 ${percentile(stats.latenciesMs, 50).toFixed(0)} ms p95 ${percentile(stats.latenciesMs, 95).toFixed(0)} ms`
+  );
+}
+
+export async function runLoad(
+  options: LoadOptions,
+  out: NodeJS.WriteStream = process.stdout,
+): Promise<Stats> {
+  const stats: Stats = { started: 0, completed: 0, failed: 0, byStatus: new Map(), latenciesMs: [] };
+  const client = new Client(options.target, stats);
+  const accounts: Account[] = [];
+  const inFlight = new Set<Promise<void>>();
+  const startedAt = performance.now();
+  const endAt = startedAt + options.durationSeconds * 1000;
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+  };
+  process.once('SIGINT', stop);
+  const render = () => {
+    const line = progressLine(stats, (performance.now() - startedAt) / 1000, inFlight.size);
+    out.write(out.isTTY ? `\r\u001b[2K${line}` : `${line}\n`);
+  };
+  const ticker = setInterval(render, out.isTTY ? 500 : 5000);
+  const intervalMs = 1000 / options.rate;
+  for (let next = startedAt; !stopping && next < endAt; next += intervalMs) {
+    const wait = next - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (inFlight.size >= options.concurrency) continue; // bounded: skip a beat rather than pile up
+    stats.started++;
+    const run: Promise<void> = journey(client, accounts)
+      .then(
+        (ok) => {
+          if (ok) stats.completed++;
+          else stats.failed++;
+        },
+        () => {
+          stats.failed++;
+        },
+      )
+      .finally(() => inFlight.delete(run));
+    inFlight.add(run);
+  }
+  await Promise.all(inFlight);
+  clearInterval(ticker);
+  process.removeListener('SIGINT', stop);
+  render();
+  out.write('\n');
+  return stats;
+}
+
+if (import.meta.main) {
+  try {
+    const options = parseLoadArgs(process.argv.slice(2));
+    console.log(
+      `load: ${options.rate} journeys/s for ${options.durationSeconds} s against ${options.target.origin} (at most ${options.concurrency} at once; Ctrl-C stops)`,
+    );
+    const stats = await runLoad(options);
+    process.exit(stats.completed > 0 || stats.started === 0 ? 0 : 1);
+  } catch (error) {
+    console.error(`load: ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
