@@ -54,7 +54,9 @@ $<HTMLFormElement>('generate-form').addEventListener('submit', (event) => {
     $<HTMLAudioElement>('ritual-audio').src = current.audioUrl;
     // The transcript as one caption cue spanning the whole recording.
     const captions = `WEBVTT\n\n00:00:00.000 --> 99:00:00.000\n${current.text.replaceAll('-->', '→')}\n`;
-    $<HTMLTrackElement>('ritual-captions').src = URL.createObjectURL(new Blob([captions], { type: 'text/vtt' }));
+    $<HTMLTrackElement>('ritual-captions').src = URL.createObjectURL(
+      new Blob([captions], { type: 'text/vtt' }),
+    );
     $('ritual').hidden = false;
     status('Your ritual is ready.');
   });
