@@ -57,17 +57,22 @@ const onHost = inProfiles(project.services, ['app'])
 const stack = await up({ native: true, exclude: onHost });
 if (stack.exitCode !== 0) process.exit(stack.exitCode);
 
-const migrate = project.services.find((s) => s.name === 'marketplace-migrate')?.command;
-if (migrate && existsSync(path.join(REPO_ROOT, migrate[1] ?? ''))) {
-  console.log(`… migrating: ${migrate.join(' ')}`);
-  const [, ...args] = migrate;
+// The one-shots (the migrations) run on the host too, as their containers would, before the services.
+for (const oneShot of inProfiles(project.services, ['app']).filter((s) => s.oneShot && s.command)) {
+  const [, script, ...rest] = oneShot.command ?? [];
+  if (!script || !existsSync(path.join(REPO_ROOT, script))) continue;
+  console.log(`… ${oneShot.name}: node ${script} ${rest.join(' ')}`);
+  const env = { ...process.env, ...nativeEnvironment(oneShot.name.replace(/-migrate$/, '')) };
   const result = await $({
     cwd: REPO_ROOT,
-    env: { ...process.env, ...nativeEnvironment('marketplace') },
+    env,
     nothrow: true,
-  })`${process.execPath} ${args}`;
+    quiet: true,
+  })`${process.execPath} ${script} ${rest}`;
   if (result.exitCode !== 0) {
-    console.error(`✗ the marketplace migration failed: ${result.stderr.trim().split('\n').at(-1)}`);
+    console.error(
+      `✗ ${oneShot.name} failed: ${result.stderr.trim().split('\n').at(-1)} — run it by hand: node ${script}`,
+    );
     process.exit(1);
   }
 }

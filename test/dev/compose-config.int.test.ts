@@ -34,6 +34,7 @@ describeWithContainers(
       const telemetry = await servicesOf(['telemetry'], false);
       expect(app).toEqual([
         'gateway',
+        'gateway-migrate',
         'llm-emulator',
         'marketplace',
         'marketplace-migrate',

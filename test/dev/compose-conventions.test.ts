@@ -22,7 +22,16 @@ describe('compose/compose.yaml conventions', () => {
         .map(([name]) => name)
         .sort();
     expect(inProfile('app')).toEqual(
-      ['gateway', 'llm-emulator', 'marketplace', 'marketplace-migrate', 'postgres', 'rituals', 'web'].sort(),
+      [
+        'gateway',
+        'gateway-migrate',
+        'llm-emulator',
+        'marketplace',
+        'marketplace-migrate',
+        'postgres',
+        'rituals',
+        'web',
+      ].sort(),
     );
     expect(inProfile('telemetry')).toEqual(
       expect.arrayContaining(['alertmanager', 'alloy', 'grafana', 'loki', 'prometheus', 'tempo']),

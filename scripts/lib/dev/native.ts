@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 /**
@@ -25,13 +26,8 @@ export interface NativeProcess {
 
 const ENTRY_CANDIDATES = ['src/main.ts', 'src/server.ts', 'src/index.ts'];
 
-/** The service's entry module: package.json "main", else the first of src/main.ts, server.ts, index.ts. */
+/** The service's entry module, relative to its folder: the first of src/main.ts, server.ts, index.ts. */
 export function entryFile(serviceDir: string): string | undefined {
-  const manifest = path.join(serviceDir, 'package.json');
-  if (existsSync(manifest)) {
-    const main = (JSON.parse(readFileSync(manifest, 'utf8')) as { main?: string }).main;
-    if (main && existsSync(path.join(serviceDir, main))) return main;
-  }
   return ENTRY_CANDIDATES.find((candidate) => existsSync(path.join(serviceDir, candidate)));
 }
 
@@ -51,9 +47,10 @@ export function nativeEnvironment(service: string, postgresPort = 5432): Record<
     RITUALS_URL: url('rituals'),
     MARKETPLACE_URL: url('marketplace'),
     WEB_ORIGIN: url('web'),
-    GATEWAY_PUBLIC_URL: url('gateway'),
+    GATEWAY_URL: url('gateway'),
     FARO_COLLECTOR_URL: 'http://localhost:12347/collect',
-    DATABASE_URL: `postgres://kit:kit-development-only@localhost:${postgresPort}/marketplace`,
+    DATABASE_URL: `postgres://kit:kit-development-only@localhost:${postgresPort}/kit`,
+    RITUALS_DATA_DIR: path.join(os.tmpdir(), 'telemetry-kit-rituals'),
   };
 }
 
@@ -77,10 +74,18 @@ export function nativePlan(repoRoot: string, postgresPort = 5432): NativePlan {
       });
       continue;
     }
+    // As the images run them (Dockerfile CMD), with the telemetry bootstrap preloaded, under tsx watch.
     processes.push({
       service,
-      cwd,
-      command: ['tsx', 'watch', '--clear-screen=false', entry],
+      cwd: repoRoot,
+      command: [
+        'tsx',
+        'watch',
+        '--clear-screen=false',
+        '--import',
+        '@telemetry-kit/telemetry/register',
+        path.join('services', service, entry),
+      ],
       env: nativeEnvironment(service, postgresPort),
     });
   }
