@@ -101,7 +101,24 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env: Env = proces
   };
 }
 
-/** A stable, non-reversible stand-in for a user id: HMAC-SHA256 under the service's pseudonym key. */
+const pseudonyms = new WeakMap<Buffer, Map<string, string>>();
+
+/**
+ * A stable, non-reversible stand-in for a user id: HMAC-SHA256 under the service's pseudonym key.
+ * Recent results are cached (an HMAC per request shows up in profiles).
+ */
 export function pseudonymize(userId: string | number, key: Buffer): string {
-  return createHmac('sha256', key).update(String(userId)).digest('hex').slice(0, 24);
+  const id = String(userId);
+  let cache = pseudonyms.get(key);
+  if (!cache) {
+    cache = new Map();
+    pseudonyms.set(key, cache);
+  }
+  let pseudonym = cache.get(id);
+  if (pseudonym === undefined) {
+    pseudonym = createHmac('sha256', key).update(id).digest('hex').slice(0, 24);
+    if (cache.size >= 10_000) cache.clear();
+    cache.set(id, pseudonym);
+  }
+  return pseudonym;
 }

@@ -1,0 +1,215 @@
+// npm run bench -- telemetry: the cost of @telemetry-kit/telemetry against no telemetry (bare) and the
+// OTel auto-instrumentations bundle (auto), each variant in its own process, interleaved round by round.
+import {
+  load,
+  median,
+  refusingPort,
+  rssMb,
+  runJson,
+  sampleValue,
+  startProcess,
+  timeToFirst200,
+} from '../../packages/telemetry/bench/harness.ts';
+import { writeBenchmarkSection } from '../lib/benchmarks.ts';
+
+// BENCH_QUICK=1: a smoke run of the whole pipeline with short phases; it prints and writes nothing.
+const QUICK = process.env.BENCH_QUICK === '1';
+const ROUNDS = QUICK ? 1 : 3;
+const WARMUP_S = QUICK ? 1 : 3;
+const MEASURE_S = QUICK ? 2 : 10;
+const DOWN_S = QUICK ? 5 : 60;
+const UP_BASELINE_S = QUICK ? 3 : 30;
+
+type Variant = 'bare' | 'kit' | 'auto';
+const VARIANTS: Variant[] = ['bare', 'kit', 'auto'];
+const NODE_ARGS: Record<Variant, string[]> = {
+  bare: [],
+  kit: ['--import', '@telemetry-kit/telemetry/register'],
+  auto: ['--import', '@opentelemetry/auto-instrumentations-node/register'],
+};
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+const log = (message: string) => console.log(`  ${message}`);
+
+function serviceEnv(variant: Variant, otlpUrl: string, upstreamUrl: string): Record<string, string> {
+  return {
+    VARIANT: variant,
+    PORT: '0',
+    UPSTREAM_URL: `${upstreamUrl}/price`,
+    OTEL_SERVICE_NAME: `bench-${variant}`,
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
+    TELEMETRY_DRAIN_MS: '0',
+    LOG_LEVEL: 'info',
+  };
+}
+
+export async function run(): Promise<void> {
+  const started = performance.now();
+  const receiver = await startProcess('receiver', 'receiver.ts', {});
+  const upstream = await startProcess('upstream', 'upstream.ts', {});
+  const rows: string[] = [];
+  const perVariant: Record<Variant, { rps: number[]; p99: number[]; startup: number[] }> = {
+    bare: { rps: [], p99: [], startup: [] },
+    kit: { rps: [], p99: [], startup: [] },
+    auto: { rps: [], p99: [], startup: [] },
+  };
+  const ratios = {
+    vsBare: [] as number[],
+    vsAuto: [] as number[],
+    p99VsBare: [] as number[],
+    startup: [] as number[],
+  };
+
+  try {
+    // 1. Throughput, p99 and start-up: bare, kit, auto, bare, kit, auto, …
+    for (let round = 1; round <= ROUNDS; round++) {
+      const results: Partial<Record<Variant, { rps: number; p99: number; startup: number }>> = {};
+      for (const variant of VARIANTS) {
+        const service = await startProcess(
+          variant,
+          'service.ts',
+          serviceEnv(variant, receiver.url, upstream.url),
+          NODE_ARGS[variant],
+        );
+        const startup = await timeToFirst200(service.url, service.startedAt);
+        await load(service.url, { durationS: WARMUP_S });
+        const measured = await load(service.url, { durationS: MEASURE_S });
+        await service.stop();
+        if (measured.non2xx > 0 || measured.errors > 0) {
+          throw new Error(
+            `${variant}: ${measured.non2xx} non-2xx answers and ${measured.errors} errors under load`,
+          );
+        }
+        results[variant] = { rps: measured.rps, p99: measured.p99Ms, startup };
+        perVariant[variant].rps.push(measured.rps);
+        perVariant[variant].p99.push(measured.p99Ms);
+        perVariant[variant].startup.push(startup);
+        rows.push(
+          `| ${round} | ${variant} | ${Math.round(measured.rps)} | ${measured.p50Ms} | ${measured.p99Ms} | ${Math.round(startup)} |`,
+        );
+        log(
+          `round ${round} ${variant}: ${Math.round(measured.rps)} req/s, p99 ${measured.p99Ms} ms, first 200 after ${Math.round(startup)} ms`,
+        );
+      }
+      const { bare, kit, auto } = results as Record<Variant, { rps: number; p99: number; startup: number }>;
+      ratios.vsBare.push(kit.rps / bare.rps);
+      ratios.vsAuto.push(kit.rps / auto.rps);
+      ratios.p99VsBare.push(kit.p99 / bare.p99);
+      ratios.startup.push(kit.startup - bare.startup);
+    }
+
+    // 2. Logger: lines per second, bare pino vs the kit's logger (redaction and correlation on).
+    const loggerRatios: number[] = [];
+    const loggerRows: string[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const pino = await runJson<{ lines_per_sec: number }>('logger.ts', { VARIANT: 'pino' });
+      const kit = await runJson<{ lines_per_sec: number }>('logger.ts', { VARIANT: 'kit' });
+      loggerRatios.push(kit.lines_per_sec / pino.lines_per_sec);
+      loggerRows.push(`| ${round} | ${pino.lines_per_sec} | ${kit.lines_per_sec} |`);
+      log(`logger round ${round}: pino ${pino.lines_per_sec} lines/s, kit ${kit.lines_per_sec} lines/s`);
+    }
+
+    // 3. Exporter down: the kit at a fixed rate, first exporting normally, then to a port that refuses.
+    const fixedRate = Math.max(50, Math.round(median(perVariant.kit.rps) * 0.4));
+    const upService = await startProcess(
+      'kit',
+      'service.ts',
+      serviceEnv('kit', receiver.url, upstream.url),
+      NODE_ARGS.kit,
+    );
+    await load(upService.url, { durationS: WARMUP_S, overallRate: fixedRate });
+    const up = await load(upService.url, { durationS: UP_BASELINE_S, overallRate: fixedRate });
+    await upService.stop();
+    log(`exporter up at ${fixedRate} req/s: p99 ${up.p99Ms} ms`);
+
+    const deadPort = await refusingPort();
+    const deadUrl = `http://127.0.0.1:${deadPort}`;
+    const downService = await startProcess(
+      'kit',
+      'service.ts',
+      serviceEnv('kit', deadUrl, upstream.url),
+      NODE_ARGS.kit,
+    );
+    await load(downService.url, { durationS: WARMUP_S, overallRate: fixedRate });
+    const rssBefore = await rssMb(downService.pid);
+    const down = await load(downService.url, { durationS: DOWN_S, overallRate: fixedRate });
+    const rssAfter = await rssMb(downService.pid);
+    const metricsText = await (await fetch(`${downService.url}/metrics`)).text();
+    const droppedSpans =
+      sampleValue(metricsText, 'telemetry_export_dropped_total', 'signal="traces"') ?? null;
+    log(
+      `exporter refusing: p99 ${down.p99Ms} ms, RSS ${rssBefore.toFixed(1)} → ${rssAfter.toFixed(1)} MiB, ${droppedSpans} spans dropped`,
+    );
+
+    // 4. The endpoint comes back on the same port: export resumes without a restart.
+    const revived = await startProcess('receiver', 'receiver.ts', { PORT: String(deadPort) });
+    await load(downService.url, { durationS: 3, overallRate: 50 });
+    let resumed = false;
+    for (let i = 0; i < 40 && !resumed; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      const stats = (await (await fetch(`${revived.url}/stats`)).json()) as { requests: number };
+      resumed = stats.requests > 0;
+    }
+    await revived.stop();
+    await downService.stop();
+    log(`export resumed after the endpoint came back: ${resumed}`);
+
+    const figures = {
+      throughput_ratio_vs_bare: round2(median(ratios.vsBare)),
+      throughput_ratio_vs_auto: round2(median(ratios.vsAuto)),
+      p99_ratio_vs_bare: round2(median(ratios.p99VsBare)),
+      startup_delta_ms: Math.round(median(ratios.startup)),
+      logger_ratio_vs_pino: round2(median(loggerRatios)),
+      rss_growth_mb_exporter_down: round2(rssAfter - rssBefore),
+      p99_ratio_exporter_down: round2(down.p99Ms / up.p99Ms),
+      dropped_spans_exporter_down: droppedSpans,
+      export_resumed: resumed,
+      fixed_rate_rps: fixedRate,
+      bare_rps: Math.round(median(perVariant.bare.rps)),
+      kit_rps: Math.round(median(perVariant.kit.rps)),
+      auto_rps: Math.round(median(perVariant.auto.rps)),
+      bare_first_200_ms: Math.round(median(perVariant.bare.startup)),
+      kit_first_200_ms: Math.round(median(perVariant.kit.startup)),
+      auto_first_200_ms: Math.round(median(perVariant.auto.startup)),
+      bench_seconds: Math.round((performance.now() - started) / 1000),
+    };
+    const markdown = [
+      'Throughput runs (autocannon, 16 connections, POST /orders with a ~1 KB body; each row a fresh process):',
+      '',
+      '| round | variant | req/s | p50 ms | p99 ms | first 200 ms |',
+      '|---|---|---|---|---|---|',
+      ...rows,
+      '',
+      'Logger (lines/s to /dev/null; the kit logger inside a request context and an active span):',
+      '',
+      '| round | pino | kit |',
+      '|---|---|---|',
+      ...loggerRows,
+      '',
+      `Exporter down: ${fixedRate} req/s for ${UP_BASELINE_S} s exporting normally (p99 ${up.p99Ms} ms), then ${DOWN_S} s with the OTLP endpoint refusing connections (p99 ${down.p99Ms} ms, RSS ${rssBefore.toFixed(1)} → ${rssAfter.toFixed(1)} MiB, ${droppedSpans} spans counted in telemetry_export_dropped_total); a receiver then started on the same port ${resumed ? 'received' : 'did not receive'} spans without a restart.`,
+    ].join('\n');
+    if (QUICK) {
+      console.log(JSON.stringify(figures, null, 2));
+      return;
+    }
+    const stored = await writeBenchmarkSection('telemetry', {
+      description:
+        'One route in three service processes — bare (no telemetry), kit (@telemetry-kit/telemetry via --import), auto (@opentelemetry/auto-instrumentations-node defaults) — parsing a ~1 KB JSON body, logging one line, calling one local upstream over HTTP; all export OTLP/HTTP to one local receiver that accepts and drops. Variants run interleaved, one fresh process each, with a warm-up; ratios are medians of per-round ratios.',
+      figures,
+      goals: {
+        throughput_ratio_vs_bare: '>= 0.80',
+        throughput_ratio_vs_auto: '>= 1.25',
+        startup_delta_ms: '<= 80',
+        logger_ratio_vs_pino: '>= 0.70',
+        rss_growth_mb_exporter_down: '<= 30',
+        p99_ratio_exporter_down: '<= 1.10',
+        export_resumed: 'true',
+      },
+      markdown,
+    });
+    console.log(JSON.stringify(stored.figures, null, 2));
+  } finally {
+    await upstream.stop();
+    await receiver.stop();
+  }
+}
