@@ -163,7 +163,9 @@ export async function runJson<T>(script: string, env: Record<string, string>): P
   child.stdout?.on('data', (c: Buffer) => {
     out += c.toString();
   });
-  const [code] = (await new Promise((r) => child.once('exit', (...a) => r(a)))) as [number];
+  const code = await new Promise<number | null>((resolve) =>
+    child.once('exit', (exitCode) => resolve(exitCode)),
+  );
   if (code !== 0) throw new Error(`${script} exited with ${code}`);
   return JSON.parse(out.trim().split('\n').pop() ?? '{}') as T;
 }
