@@ -20,6 +20,27 @@ export const METRIC_EXPORT_DROPPED = 'telemetry.export.dropped'; // telemetry_ex
 /** Redacts label values by key and by value pattern: a last line of defence for metric labels. */
 const redactingAttributesProcessor = { process: (incoming: Attributes) => redactAttributes(incoming) };
 
+/**
+ * Runtime and process instruments whose Prometheus names carry their unit, as docs/metrics.md lists
+ * them (the exporter does not append units itself): seconds and bytes.
+ */
+export const RUNTIME_UNIT_NAMES: Record<string, string> = {
+  ...Object.fromEntries(
+    ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99'].map((stat) => [
+      `nodejs.eventloop.delay.${stat}`,
+      `nodejs_eventloop_delay_${stat}_seconds`,
+    ]),
+  ),
+  'nodejs.eventloop.time': 'nodejs_eventloop_time_seconds',
+  'v8js.gc.duration': 'v8js_gc_duration_seconds',
+  'v8js.memory.heap.used': 'v8js_memory_heap_used_bytes',
+  'v8js.memory.heap.space.size': 'v8js_memory_heap_space_size_bytes',
+  'v8js.memory.heap.space.available_size': 'v8js_memory_heap_space_available_size_bytes',
+  'v8js.memory.heap.space.physical_size': 'v8js_memory_heap_space_physical_size_bytes',
+  'process.memory.usage': 'process_memory_usage_bytes',
+  'process.cpu.time': 'process_cpu_time_seconds',
+};
+
 /** Views: explicit buckets, a fixed label set per HTTP histogram, and a cap on error fingerprints. */
 export function telemetryViews(): ViewOptions[] {
   // The Prometheus exporter (0.301) does not append units, so the views name the series exactly as
@@ -49,6 +70,7 @@ export function telemetryViews(): ViewOptions[] {
       attributesProcessors: [redactingAttributesProcessor],
       aggregationCardinalityLimit: 500,
     },
+    ...Object.entries(RUNTIME_UNIT_NAMES).map(([instrumentName, name]) => ({ instrumentName, name })),
   ];
 }
 

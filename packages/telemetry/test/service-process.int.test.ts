@@ -79,7 +79,7 @@ beforeAll(async () => {
   // Runtime metrics start a second after boot; poll until they are there (or give up after 10 s).
   for (let attempt = 0; attempt < 100; attempt++) {
     metricsText = await (await fetch(`${base}/metrics`)).text();
-    if (metricsText.includes('nodejs_eventloop_delay_p99')) break;
+    if (metricsText.includes('nodejs_eventloop_delay_p99_seconds')) break;
     await new Promise((r) => setTimeout(r, 100));
   }
 
@@ -161,10 +161,10 @@ describe('a service started with --import @telemetry-kit/telemetry/register', ()
       /^http_client_request_duration_seconds_count\{(?=[^}]*http_request_method="GET")(?=[^}]*server_address="127\.0\.0\.1")[^}]*\} 1$/m,
     );
     for (const runtime of [
-      'nodejs_eventloop_delay_p99',
-      'v8js_memory_heap_used',
+      'nodejs_eventloop_delay_p99_seconds',
+      'v8js_memory_heap_used_bytes',
       'process_cpu_utilization',
-      'process_memory_usage',
+      'process_memory_usage_bytes',
     ]) {
       expect(metricsText).toContain(runtime);
     }
