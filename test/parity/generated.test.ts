@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
+  differingFiles,
   loadSources,
   renderTargets,
   staleFiles,
@@ -72,5 +73,20 @@ describe('npm run generate', () => {
     expect(staleFiles(out, files)).toEqual([stale]);
     expect(writeTargets(out, files).removed).toEqual([stale]);
     expect(existsSync(path.join(out, stale))).toBe(false);
+  });
+
+  it('names a generated file edited by hand (what `npm run generate -- --check` reports in CI)', () => {
+    const file = 'k8s/overlays/production/kustomization.yaml';
+    const original = read(out, file) ?? '';
+    writeFileSync(
+      path.join(out, file),
+      original.replace('LOKI_RETENTION_PERIOD=30d', 'LOKI_RETENTION_PERIOD=90d'),
+    );
+    try {
+      expect(differingFiles(out, files)).toEqual([file]);
+    } finally {
+      writeFileSync(path.join(out, file), original);
+    }
+    expect(differingFiles(out, files)).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DashboardSource } from './dashboards.ts';
 import { loadDashboards } from './dashboards.ts';
@@ -57,6 +57,18 @@ function filesUnder(root: string, dir: string): string[] {
 /** Generated files present under `root` that the generator would not write (left over from a rename). */
 export function staleFiles(root: string, files: Map<string, string>): string[] {
   return GENERATED_DIRS.flatMap((dir) => filesUnder(root, dir)).filter((file) => !files.has(file));
+}
+
+/** Generated files under `root` whose content differs from what the source gives (missing ones included). */
+export function differingFiles(root: string, files: Map<string, string>): string[] {
+  const read = (file: string) => {
+    try {
+      return readFileSync(path.join(root, file), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  return [...files].filter(([file, content]) => read(file) !== content).map(([file]) => file);
 }
 
 /** Writes every generated file under `outRoot` and deletes stale ones; returns what it wrote and removed. */

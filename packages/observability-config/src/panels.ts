@@ -3,6 +3,11 @@
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import type * as common from '@grafana/grafana-foundation-sdk/common';
 import {
+  LegendDisplayMode,
+  LegendPlacement,
+  VizLegendOptionsBuilder,
+} from '@grafana/grafana-foundation-sdk/common';
+import {
   DashboardBuilder,
   type DashboardLink,
   DashboardLinkBuilder,
@@ -112,15 +117,12 @@ export function tracesLink(condition = '', serviceLabel = 'job'): DashboardLinkB
   return link(`Traces of \${__field.labels.${serviceLabel}}`, exploreUrl('tempo', filter));
 }
 
-function legend(): cog.Builder<common.VizLegendOptions> {
-  return {
-    build: () => ({
-      displayMode: 'list' as common.LegendDisplayMode,
-      placement: 'bottom' as common.LegendPlacement,
-      showLegend: true,
-      calcs: [],
-    }),
-  };
+function legend(): VizLegendOptionsBuilder {
+  return new VizLegendOptionsBuilder()
+    .displayMode(LegendDisplayMode.List)
+    .placement(LegendPlacement.Bottom)
+    .showLegend(true)
+    .calcs([]);
 }
 
 export function timeSeries(
