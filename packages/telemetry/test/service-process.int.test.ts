@@ -22,6 +22,7 @@ let base: string;
 const stdout: string[] = [];
 let metricsText = '';
 let exitCode: number | null = null;
+const upstreamHeaders: Record<string, string | string[] | undefined>[] = [];
 
 async function startService(env: Record<string, string>): Promise<ChildProcess> {
   const proc = spawn(process.execPath, ['--import', '@telemetry-kit/telemetry/register', SERVICE], {
@@ -50,7 +51,10 @@ async function startService(env: Record<string, string>): Promise<ChildProcess> 
 
 beforeAll(async () => {
   sink = await TelemetrySink.start();
-  upstream = createServer((_req, res) => res.end(JSON.stringify({ cents: 1299 })));
+  upstream = createServer((req, res) => {
+    upstreamHeaders.push(req.headers);
+    res.end(JSON.stringify({ cents: 1299 }));
+  });
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
   child = await startService({
     ...sink.otlpEnv('http/protobuf'),
@@ -69,6 +73,7 @@ beforeAll(async () => {
       'content-type': 'application/json',
       'x-request-id': 'it-order-1',
       traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01`,
+      baggage: 'tenant=acme',
     },
     body: JSON.stringify({ customer: { id: 'user-42', email: SECRET_EMAIL }, items: [1, 2, 3] }),
   });
@@ -113,6 +118,12 @@ describe('a service started with --import @telemetry-kit/telemetry/register', ()
     });
     const client = spans.find((s) => s.kind === 'client' && s.parentSpanId === server?.spanId);
     expect(client, 'the fetch to the upstream as a client span under the server span').toBeDefined();
+  });
+
+  it('propagates traceparent and baggage to the upstream it calls', () => {
+    const [headers] = upstreamHeaders;
+    expect(String(headers?.traceparent)).toMatch(new RegExp(`^00-${CALLER_TRACE}-[0-9a-f]{16}-01$`));
+    expect(headers?.baggage).toBe('tenant=acme');
   });
 
   it('marks the failing request’s span as an error with a redacted exception event', () => {
@@ -169,5 +180,66 @@ describe('a service started with --import @telemetry-kit/telemetry/register', ()
       expect(metricsText).toContain(runtime);
     }
     expect(metricsText).not.toContain(SECRET_EMAIL);
+  });
+});
+
+describe('a service that crashes', () => {
+  async function crash(mode: 'throw' | 'reject') {
+    const proc = spawn(
+      process.execPath,
+      [
+        '--import',
+        '@telemetry-kit/telemetry/register',
+        path.resolve(import.meta.dirname, 'fixtures/crash.ts'),
+      ],
+      {
+        cwd: path.resolve(import.meta.dirname, '..'),
+        env: {
+          ...process.env,
+          CRASH: mode,
+          OTEL_SERVICE_NAME: 'crashy',
+          OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const [code] = (await once(proc, 'exit')) as [number | null];
+    const lines = out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    return { code, out, lines };
+  }
+
+  it('records an uncaught exception as a critical, redacted report, then exits 1', async () => {
+    const { code, out, lines } = await crash('throw');
+    expect(code).toBe(1);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 'fatal',
+        error_report: expect.objectContaining({
+          severity: 'critical',
+          source: 'uncaughtException',
+          error_type: 'TypeError',
+          message: 'cannot read card [REDACTED]',
+        }),
+      }),
+    );
+    expect(out).not.toContain('4111');
+  });
+
+  it('records an unhandled rejection the same way', async () => {
+    const { code, out, lines } = await crash('reject');
+    expect(code).toBe(1);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        error_report: expect.objectContaining({ source: 'unhandledRejection', error_type: 'RangeError' }),
+      }),
+    );
+    expect(out).not.toContain('bob@example.com');
   });
 });
