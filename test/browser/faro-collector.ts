@@ -20,7 +20,12 @@ export class FaroCollector {
     let collector: FaroCollector | undefined;
     const server = createServer((request, response) => {
       response.setHeader('access-control-allow-origin', request.headers.origin ?? '*');
-      response.setHeader('access-control-allow-headers', 'content-type, x-faro-session-id');
+      // Faro sends content-type, x-faro-session-id and idempotency-key; allow what the preflight asks for.
+      response.setHeader(
+        'access-control-allow-headers',
+        request.headers['access-control-request-headers'] ??
+          'content-type, x-faro-session-id, idempotency-key',
+      );
       response.setHeader('access-control-allow-methods', 'POST, OPTIONS');
       if (request.method === 'OPTIONS') {
         response.writeHead(204).end();
