@@ -30,7 +30,7 @@ const readConfiguration = async () => {
   return (JSON.parse(result.stdout) as { configuration: DevcontainerConfig }).configuration;
 };
 
-describe('the devcontainer (.devcontainer.json)', () => {
+describe('the devcontainer (.devcontainer.json)', { timeout: 30_000 }, () => {
   it('reads with @devcontainers/cli read-configuration', async () => {
     const config = await read();
     expect(config.image).toMatch(/^mcr\.microsoft\.com\/devcontainers\/typescript-node:/);

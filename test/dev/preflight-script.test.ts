@@ -12,7 +12,8 @@ const nodeDir = path.dirname(process.execPath);
 const dev = (env: NodeJS.ProcessEnv) =>
   $({ cwd: root, env: { ...process.env, ...env }, nothrow: true, quiet: true })`${tsx} scripts/dev.ts`;
 
-describe('npm run dev on a machine that cannot run it', () => {
+// Each case starts the script (tsx, zx, compose config): seconds, not milliseconds.
+describe('npm run dev on a machine that cannot run it', { timeout: 60_000 }, () => {
   it('says the engine is not reachable, where it looked, and exits 1', async () => {
     const result = await dev({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
     expect(result.exitCode).toBe(1);

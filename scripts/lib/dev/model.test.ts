@@ -79,6 +79,19 @@ describe('deciding what can start', () => {
     expect(built.start.map((s) => s.name)).toEqual(['gateway']);
   });
 
+  it('starts a one-shot that reuses an image built here, and leaves it out with its builder', () => {
+    const gateway = service('gateway', {
+      image: 'kit/gateway:dev',
+      dockerfile: '/repo/services/gateway/Dockerfile',
+    });
+    const migrate = service('gateway-migrate', { image: 'kit/gateway:dev' });
+    const built = planStart([gateway, migrate], { hasImage: () => false, hasDockerfile: () => true });
+    expect(built.start.map((s) => s.name)).toEqual(['gateway', 'gateway-migrate']);
+    const notYet = planStart([gateway, migrate], { hasImage: () => false, hasDockerfile: () => false });
+    expect(notYet.leftOut.map((l) => l.service)).toEqual(['gateway', 'gateway-migrate']);
+    expect(notYet.leftOut[1]?.reason).toBe(notYet.leftOut[0]?.reason);
+  });
+
   it('selects services by profile', () => {
     const services = [service('a', { profiles: ['app'] }), service('b'), service('c', { profiles: [] })];
     expect(inProfiles(services, ['app']).map((s) => s.name)).toEqual(['a', 'c']);

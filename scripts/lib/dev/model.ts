@@ -130,17 +130,23 @@ export function planStart(services: DevService[], availability: Availability): S
   const hasDockerfile = availability.hasDockerfile ?? existsSync;
   const byName = new Map(services.map((service) => [service.name, service]));
   const reasons = new Map<string, string>();
+  // Images another service builds from this repository (the migrations reuse their service's image).
+  const builtHere = new Set<string>();
   for (const service of services) {
-    if (service.dockerfile) {
-      if (!hasDockerfile(service.dockerfile)) {
-        reasons.set(
-          service.name,
-          `no ${path.relative(process.cwd(), service.dockerfile) || service.dockerfile}`,
-        );
-      }
-    } else if (!availability.hasImage(service.image)) {
+    if (!service.dockerfile) continue;
+    if (hasDockerfile(service.dockerfile)) builtHere.add(service.image);
+    else
+      reasons.set(
+        service.name,
+        `no ${path.relative(process.cwd(), service.dockerfile) || service.dockerfile}`,
+      );
+  }
+  for (const service of services) {
+    if (service.dockerfile || builtHere.has(service.image)) continue;
+    const builder = services.find((other) => other.dockerfile && other.image === service.image);
+    if (builder) reasons.set(service.name, reasons.get(builder.name) ?? `needs ${builder.name}`);
+    else if (!availability.hasImage(service.image))
       reasons.set(service.name, `image ${service.image} not present`);
-    }
   }
   // Propagate to dependents until nothing changes (the graph is small).
   let changed = true;

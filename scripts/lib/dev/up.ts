@@ -127,9 +127,12 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
       }
     }
 
+    if (built.length > 0) log(`  ✓ built in ${((Date.now() - startedAt) / 1000).toFixed(1)}s`);
+    // Each component's start time counts from `up`, not from the build.
+    const upAt = Date.now();
     const progress = new StartupProgress(
       new Map(plan.start.map((service) => [service.name, service.oneShot])),
-      startedAt,
+      upAt,
     );
     child = $({
       quiet: true,
