@@ -25,7 +25,13 @@ const VARIANTS: Variant[] = ['bare', 'kit', 'auto'];
 const NODE_ARGS: Record<Variant, string[]> = {
   bare: [],
   kit: ['--import', '@telemetry-kit/telemetry/register'],
-  auto: ['--import', '@opentelemetry/auto-instrumentations-node/register'],
+  // The ESM loader hook the OTel docs require for ESM services; without it auto-instrumentations-node's
+  // register leaves node:http unpatched (no server spans) and the comparison would flatter "auto".
+  auto: [
+    '--experimental-loader=@opentelemetry/instrumentation/hook.mjs',
+    '--import',
+    '@opentelemetry/auto-instrumentations-node/register',
+  ],
 };
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -194,7 +200,7 @@ export async function run(): Promise<void> {
     }
     const stored = await writeBenchmarkSection('telemetry', {
       description:
-        'One route in three service processes — bare (no telemetry), kit (@telemetry-kit/telemetry via --import), auto (@opentelemetry/auto-instrumentations-node defaults) — parsing a ~1 KB JSON body, logging one line, calling one local upstream over HTTP; all export OTLP/HTTP to one local receiver that accepts and drops. Variants run interleaved, one fresh process each, with a warm-up; ratios are medians of per-round ratios.',
+        'One route in three service processes — bare (no telemetry), kit (@telemetry-kit/telemetry via --import), auto (@opentelemetry/auto-instrumentations-node defaults, with the ESM loader hook its docs require for ESM services) — parsing a ~1 KB JSON body, logging one line, calling one local upstream over HTTP; all export OTLP/HTTP to one local receiver that accepts and drops. Variants run interleaved, one fresh process each, with a warm-up; ratios are medians of per-round ratios.',
       figures,
       goals: {
         throughput_ratio_vs_bare: '>= 0.80',

@@ -1,4 +1,3 @@
-import { AsyncResource } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { context, trace } from '@opentelemetry/api';
@@ -114,30 +113,25 @@ export function wrapHandler(
       const route = options.route?.(req);
       if (route !== undefined) setHttpRoute(route, req.method);
       const started = performance.now();
-      res.once(
-        'finish',
-        AsyncResource.bind(() => {
-          if (res.statusCode >= 500 && !store.errorReported) {
-            const error = new HttpServerError(
-              `${req.method ?? 'GET'} ${store.route ?? '(unrouted)'} answered ${res.statusCode}`,
-            );
-            telemetry.errors.capture(error, { source: 'http' });
-          }
-          if (options.accessLog) {
-            telemetry.logger.info(
-              {
-                http: {
-                  method: req.method,
-                  route: store.route,
-                  status: res.statusCode,
-                  duration_ms: Math.round((performance.now() - started) * 100) / 100,
-                },
-              },
-              'request served',
-            );
-          }
-        }),
-      );
+      // instrumentation-http binds the response to the server span's context, so this listener runs
+      // there; the request context is passed along explicitly for the (rare) 5xx report.
+      res.once('finish', () => {
+        if (res.statusCode >= 500 && !store.errorReported) {
+          const error = new HttpServerError(
+            `${req.method ?? 'GET'} ${store.route ?? '(unrouted)'} answered ${res.statusCode}`,
+          );
+          requestContext.run(store, () => telemetry.errors.capture(error, { source: 'http' }));
+        }
+        if (options.accessLog) {
+          const http = {
+            method: req.method,
+            route: store.route,
+            status: res.statusCode,
+            duration_ms: Math.round((performance.now() - started) * 100) / 100,
+          };
+          requestContext.run(store, () => telemetry.logger.info({ http }, 'request served'));
+        }
+      });
       const fail = (error: unknown) => {
         telemetry.errors.capture(error, { source: 'http' });
         if (!res.headersSent) sendJson(res, 500, { error: 'internal error', request_id: requestId });
