@@ -1,0 +1,125 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { StartedPostgres } from '@telemetry-kit/service-kit/testing';
+import { startPostgres } from '@telemetry-kit/service-kit/testing';
+import type { StartedServiceContainer } from '@telemetry-kit/testkit';
+import { ServiceContainer } from '@telemetry-kit/testkit';
+import { describeWithContainers } from '@telemetry-kit/testkit/vitest';
+import type { StartedNetwork } from 'testcontainers';
+import { GenericContainer, Network, Wait } from 'testcontainers';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+
+const exec = promisify(execFile);
+const docker = async (...args: string[]) => (await exec('docker', args)).stdout.trim();
+
+describeWithContainers(
+  'the service images, run as containers',
+  { images: ['NODE_IMAGE', 'POSTGRES_IMAGE'] },
+  () => {
+    let network: StartedNetwork;
+    let postgres: StartedPostgres;
+    const services: Record<string, StartedServiceContainer> = {};
+    const images: Record<string, string> = {};
+    const common = { TELEMETRY_DRAIN_MS: '200', LOG_LEVEL: 'info' };
+
+    const start = async (name: string, env: Record<string, string>) => {
+      const container = await ServiceContainer.fromWorkspace(name);
+      images[name] = container.image;
+      services[name] = await container
+        .withNetwork(network)
+        .withEnvironment({ ...common, ...env })
+        .start();
+      return services[name];
+    };
+
+    beforeAll(async () => {
+      network = await new Network().start();
+      postgres = await startPostgres(network);
+      const db = { DATABASE_URL: postgres.networkUrl };
+      // The one-shot migration step, as compose and the Kubernetes Job run it: the service image, another command.
+      for (const name of ['marketplace', 'gateway']) {
+        const image = (await ServiceContainer.fromWorkspace(name)).image;
+        await new GenericContainer(image)
+          .withNetwork(network)
+          .withEnvironment(db)
+          .withCommand(['node', `services/${name}/src/migrate-cli.ts`, 'up'])
+          .withWaitStrategy(Wait.forOneShotStartup())
+          .withStartupTimeout(120_000)
+          .start();
+      }
+      await start('llm-emulator', { LLM_LATENCY_MEDIAN_MS: '10', LLM_LATENCY_P99_MS: '40' });
+      await start('rituals', { LLM_BASE_URL: 'http://llm-emulator:8080/v1' });
+      await start('marketplace', db);
+      await start('gateway', {
+        ...db,
+        RITUALS_URL: 'http://rituals:8080',
+        MARKETPLACE_URL: 'http://marketplace:8080',
+      });
+    });
+
+    afterAll(async () => {
+      for (const service of Object.values(services)) await service.stop().catch(() => {});
+      await postgres?.stop();
+      await network?.stop();
+    });
+
+    it('runs every service as the unprivileged user node, with a HEALTHCHECK', async () => {
+      for (const [name, container] of Object.entries(services)) {
+        const { output } = await container.exec(['id', '-u']);
+        expect(output.trim(), `${name} runs as uid 1000 (node)`).toBe('1000');
+        const healthcheck = await docker(
+          'image',
+          'inspect',
+          '--format',
+          '{{json .Config.Healthcheck.Test}}',
+          images[name] as string,
+        );
+        expect(healthcheck, `${name} image has a HEALTHCHECK`).toContain('/healthz');
+      }
+    });
+
+    it('ships no dev dependencies and no test files', async () => {
+      const { output } = await (services.gateway as StartedServiceContainer).exec([
+        'sh',
+        '-c',
+        'ls /app/node_modules | grep -E "^(vitest|typescript|@biomejs|testcontainers|vite)$"; find /app -path /app/node_modules -prune -o -name "*.test.ts" -print',
+      ]);
+      expect(output.trim()).toBe('');
+    });
+
+    it('generates a ritual with real speech through the gateway container', async () => {
+      const gateway = services.gateway as StartedServiceContainer;
+      const signup = await fetch(`${gateway.url}/api/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          email: 'container@example.test',
+          password: 'a long enough password',
+          displayName: 'C',
+        }),
+      });
+      expect(signup.status).toBe(201);
+      const { token } = (await signup.json()) as { token: string };
+      const ritual = await fetch(`${gateway.url}/api/rituals`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ intention: 'a calm start' }),
+      });
+      expect(ritual.status, await ritual.clone().text()).toBe(201);
+      const { audioUrl } = (await ritual.json()) as { audioUrl: string };
+      const audio = Buffer.from(await (await fetch(`${gateway.url}${audioUrl}`)).arrayBuffer());
+      expect(audio.toString('ascii', 0, 4)).toBe('RIFF');
+      expect(audio.length).toBeGreaterThan(20_000);
+    });
+
+    it('shuts down gracefully on SIGTERM (exit code 0)', async () => {
+      const emulator = services['llm-emulator'] as StartedServiceContainer;
+      const id = emulator.getId();
+      await docker('kill', '--signal', 'TERM', id);
+      await expect
+        .poll(async () => docker('inspect', '--format', '{{.State.Status}}', id), { timeout: 20_000 })
+        .toBe('exited');
+      expect(await docker('inspect', '--format', '{{.State.ExitCode}}', id)).toBe('0');
+    });
+  },
+);
