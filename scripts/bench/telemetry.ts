@@ -1,6 +1,7 @@
 // npm run bench -- telemetry: the cost of @telemetry-kit/telemetry against no telemetry (bare) and the
 // OTel auto-instrumentations bundle (auto), each variant in its own process, interleaved round by round.
 import {
+  heapUsedMb,
   load,
   median,
   refusingPort,
@@ -18,7 +19,7 @@ const ROUNDS = QUICK ? 1 : 3;
 const WARMUP_S = QUICK ? 1 : 3;
 const MEASURE_S = QUICK ? 2 : 10;
 const DOWN_S = QUICK ? 5 : 60;
-const UP_BASELINE_S = QUICK ? 3 : 30;
+const UP_BASELINE_S = QUICK ? 5 : 60;
 
 type Variant = 'bare' | 'kit' | 'auto';
 const VARIANTS: Variant[] = ['bare', 'kit', 'auto'];
@@ -124,9 +125,13 @@ export async function run(): Promise<void> {
       NODE_ARGS.kit,
     );
     await load(upService.url, { durationS: WARMUP_S, overallRate: fixedRate });
+    const rssUpBefore = await rssMb(upService.pid);
     const up = await load(upService.url, { durationS: UP_BASELINE_S, overallRate: fixedRate });
+    const rssUpAfter = await rssMb(upService.pid);
     await upService.stop();
-    log(`exporter up at ${fixedRate} req/s: p99 ${up.p99Ms} ms`);
+    log(
+      `exporter up at ${fixedRate} req/s: p99 ${up.p99Ms} ms, RSS ${rssUpBefore.toFixed(1)} → ${rssUpAfter.toFixed(1)} MiB`,
+    );
 
     const deadPort = await refusingPort();
     const deadUrl = `http://127.0.0.1:${deadPort}`;
@@ -138,9 +143,11 @@ export async function run(): Promise<void> {
     );
     await load(downService.url, { durationS: WARMUP_S, overallRate: fixedRate });
     const rssBefore = await rssMb(downService.pid);
+    const heapBefore = heapUsedMb(await (await fetch(`${downService.url}/metrics`)).text());
     const down = await load(downService.url, { durationS: DOWN_S, overallRate: fixedRate });
     const rssAfter = await rssMb(downService.pid);
     const metricsText = await (await fetch(`${downService.url}/metrics`)).text();
+    const heapAfter = heapUsedMb(metricsText);
     const droppedSpans =
       sampleValue(metricsText, 'telemetry_export_dropped_total', 'signal="traces"') ?? null;
     log(
@@ -167,6 +174,9 @@ export async function run(): Promise<void> {
       startup_delta_ms: Math.round(median(ratios.startup)),
       logger_ratio_vs_pino: round2(median(loggerRatios)),
       rss_growth_mb_exporter_down: round2(rssAfter - rssBefore),
+      rss_growth_mb_exporter_up: round2(rssUpAfter - rssUpBefore),
+      heap_used_mb_exporter_down_start: round2(heapBefore),
+      heap_used_mb_exporter_down_end: round2(heapAfter),
       p99_ratio_exporter_down: round2(down.p99Ms / up.p99Ms),
       dropped_spans_exporter_down: droppedSpans,
       export_resumed: resumed,
@@ -192,7 +202,7 @@ export async function run(): Promise<void> {
       '|---|---|---|',
       ...loggerRows,
       '',
-      `Exporter down: ${fixedRate} req/s for ${UP_BASELINE_S} s exporting normally (p99 ${up.p99Ms} ms), then ${DOWN_S} s with the OTLP endpoint refusing connections (p99 ${down.p99Ms} ms, RSS ${rssBefore.toFixed(1)} → ${rssAfter.toFixed(1)} MiB, ${droppedSpans} spans counted in telemetry_export_dropped_total); a receiver then started on the same port ${resumed ? 'received' : 'did not receive'} spans without a restart.`,
+      `Exporter down: kit at ${fixedRate} req/s for ${UP_BASELINE_S} s exporting normally (p99 ${up.p99Ms} ms, RSS ${rssUpBefore.toFixed(1)} → ${rssUpAfter.toFixed(1)} MiB), then a fresh kit process for ${DOWN_S} s with the OTLP endpoint refusing connections (p99 ${down.p99Ms} ms, RSS ${rssBefore.toFixed(1)} → ${rssAfter.toFixed(1)} MiB, V8 heap used ${heapBefore.toFixed(1)} → ${heapAfter.toFixed(1)} MiB, ${droppedSpans} spans counted in telemetry_export_dropped_total); a receiver then started on the same port ${resumed ? 'received' : 'did not receive'} spans without a restart. RSS grows under load with the exporter up too (and in the bare service), so compare the two RSS figures; the heap figures show whether telemetry itself accumulates.`,
     ].join('\n');
     if (QUICK) {
       console.log(JSON.stringify(figures, null, 2));

@@ -169,3 +169,14 @@ export async function runJson<T>(script: string, env: Record<string, string>): P
   if (code !== 0) throw new Error(`${script} exited with ${code}`);
   return JSON.parse(out.trim().split('\n').pop() ?? '{}') as T;
 }
+
+/** Sum of v8js_memory_heap_used_bytes over heap spaces, in MiB, from a /metrics page. */
+export function heapUsedMb(metricsText: string): number {
+  return (
+    metricsText
+      .split('\n')
+      .filter((line) => line.startsWith('v8js_memory_heap_used_bytes{'))
+      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0) /
+    2 ** 20
+  );
+}

@@ -8,12 +8,27 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 // use rather than at start-up: a service answers its first request sooner, and a service that is
 // never scraped or never exports pays nothing.
 
+const EXPORT_TIMEOUT_MS = 5000;
+
 /** OTLP/HTTP protobuf span exporter, configured from OTEL_EXPORTER_OTLP_* when first used. */
 export class LazyOtlpTraceExporter implements SpanExporter {
   #inner: Promise<SpanExporter> | undefined;
 
   #load(): Promise<SpanExporter> {
-    this.#inner ??= import('@opentelemetry/exporter-trace-otlp-proto').then((m) => new m.OTLPTraceExporter());
+    this.#inner ??= import('@opentelemetry/exporter-trace-otlp-proto').then(
+      (m) =>
+        new m.OTLPTraceExporter({
+          // Give up on a batch (retries included) before the batch processor does (10 s): otherwise
+          // timed-out batches keep retrying inside the exporter while new ones start, and memory
+          // grows for as long as the endpoint is down. OTEL_EXPORTER_OTLP_*TIMEOUT still wins.
+          ...(process.env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT || process.env.OTEL_EXPORTER_OTLP_TIMEOUT
+            ? {}
+            : { timeoutMillis: EXPORT_TIMEOUT_MS }),
+          // One batch on the wire at a time (two while a timed-out one unwinds); more are dropped and
+          // counted rather than queued in the exporter.
+          concurrencyLimit: 2,
+        }),
+    );
     return this.#inner;
   }
 
