@@ -9,7 +9,10 @@ import { down, memoryByContainer } from '../lib/dev/verbs.ts';
 
 const RUNS = 3;
 const IDLE_SETTLE_MS = 30_000;
-const silent = () => {};
+// Only failures and left-out lines reach the console; progress lines would drown the figures.
+const silent = (line: string) => {
+  if (/^(✗|!)/.test(line)) console.log(`  ${line}`);
+};
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -21,13 +24,19 @@ const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 export async function run(): Promise<void> {
   // Untimed first start: builds the service images and creates the volumes.
   const prime = await up({ log: silent });
-  if (prime.exitCode !== 0) throw new Error('npm run dev failed; run it by hand to see why');
+  if (prime.exitCode !== 0) {
+    await down({ volumes: false, log: silent });
+    throw new Error('npm run dev failed (the line above says why)');
+  }
 
   const warm: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     await down({ volumes: false, log: silent });
     const result = await up({ log: silent });
-    if (result.exitCode !== 0) throw new Error(`warm start ${i + 1} failed`);
+    if (result.exitCode !== 0) {
+      await down({ volumes: false, log: silent });
+      throw new Error(`warm start ${i + 1} failed (the line above says why)`);
+    }
     warm.push(result.seconds);
     console.log(`  warm start ${i + 1}: ${result.seconds.toFixed(1)} s`);
   }

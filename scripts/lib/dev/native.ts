@@ -43,7 +43,7 @@ export function nativeEnvironment(service: string, postgresPort = 5432): Record<
     OTEL_SERVICE_NAME: service,
     OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4318',
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-    LLM_BASE_URL: url('llm-emulator'),
+    LLM_BASE_URL: `${url('llm-emulator')}/v1`,
     RITUALS_URL: url('rituals'),
     MARKETPLACE_URL: url('marketplace'),
     WEB_ORIGIN: url('web'),

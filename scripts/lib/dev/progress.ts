@@ -34,15 +34,19 @@ export function parsePs(stdout: string): ContainerStatus[] {
 
 export type Readiness = 'waiting' | 'ready' | 'failed';
 
-/** Ready = healthy (or running without a healthcheck, or a one-shot that exited 0). */
-export function readiness(status: ContainerStatus | undefined, oneShot: boolean): Readiness {
+/**
+ * Ready = healthy (or running without a healthcheck, or a one-shot that exited 0). While compose is
+ * still starting things, `unhealthy` is not final: a container left unhealthy by an earlier run is
+ * about to be recreated, and compose itself decides when a healthcheck has failed for good.
+ */
+export function readiness(status: ContainerStatus | undefined, oneShot: boolean, final = false): Readiness {
   if (!status) return 'waiting';
   if (oneShot) {
     if (status.state === 'exited') return status.exitCode === 0 ? 'ready' : 'failed';
     return 'waiting';
   }
   if (status.state === 'exited' || status.state === 'dead') return 'failed';
-  if (status.health === 'unhealthy') return 'failed';
+  if (status.health === 'unhealthy') return final ? 'failed' : 'waiting';
   if (status.health === 'healthy') return 'ready';
   if (status.health === '' && status.state === 'running') return 'ready';
   return 'waiting';
@@ -71,12 +75,13 @@ export class StartupProgress {
     this.startedAt = startedAt;
   }
 
-  update(statuses: ContainerStatus[], now: number): ProgressEvent[] {
+  /** @param final true once compose has finished: what is not ready then has failed. */
+  update(statuses: ContainerStatus[], now: number, final = false): ProgressEvent[] {
     const events: ProgressEvent[] = [];
     for (const [service, oneShot] of this.services) {
       if (this.reported.has(service)) continue;
       const status = statuses.find((s) => s.service === service);
-      const state = readiness(status, oneShot);
+      const state = readiness(status, oneShot, final);
       if (state === 'waiting' || !status) continue;
       const detail =
         state === 'failed'

@@ -134,6 +134,16 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
       new Map(plan.start.map((service) => [service.name, service.oneShot])),
       upAt,
     );
+    // A one-shot left exited by an earlier run would read as done (or failed) before it ran again.
+    const staleOneShots = plan.start
+      .filter((service) => service.oneShot && before.some((c) => c.service === service.name))
+      .map((service) => service.name);
+    if (staleOneShots.length > 0) {
+      await $({
+        quiet: true,
+        nothrow: true,
+      })`docker ${composeArgs(options)} rm --force --stop ${staleOneShots}`;
+    }
     child = $({
       quiet: true,
       nothrow: true,
@@ -158,12 +168,14 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
       log(formatEvent(event));
     if (interrupted) return await cleanUp(log, options);
     if (result.exitCode !== 0) {
-      const failed = progress.events().find((event) => event.readiness === 'failed');
+      const failed = progress.events().filter((event) => event.readiness === 'failed');
       const reason = result.stderr.trim().split('\n').at(-1) ?? '';
+      const names = failed.map((event) => `${event.service} (${event.detail})`).join(', ');
+      const first = failed[0]?.service;
       return fail(
         log,
-        failed
-          ? `${failed.service} did not come up (${failed.detail}) — see npm run dev:logs ${failed.service}`
+        first
+          ? `did not come up: ${names} — see npm run dev:logs ${first}`
           : `docker compose up failed: ${reason} — see npm run dev:status`,
       );
     }
