@@ -7,6 +7,10 @@ import { promisify } from 'node:util';
 import { buildImageOnce, resolveImage, serviceBuildInputs } from '@telemetry-kit/testkit';
 import { writeBenchmarkSection } from '../lib/benchmarks.ts';
 
+// Ryuk (testcontainers' reaper) is an image that cannot be pulled where there is no registry, and
+// these builds start no container that would need reaping (as in the testkit's global setup).
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+
 const exec = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SERVICES = ['gateway', 'rituals', 'marketplace', 'llm-emulator', 'web'] as const;
