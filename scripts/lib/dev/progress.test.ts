@@ -25,9 +25,13 @@ describe('readiness of a component', () => {
   it('is ready when healthy, failed when unhealthy or exited, waiting while starting', () => {
     expect(readiness(status('a', 'running', 'healthy'), false)).toBe('ready');
     expect(readiness(status('a', 'running', 'starting'), false)).toBe('waiting');
-    expect(readiness(status('a', 'running', 'unhealthy'), false)).toBe('failed');
+    expect(readiness(status('a', 'running', 'unhealthy'), false, true)).toBe('failed');
     expect(readiness(status('a', 'exited', '', 1), false)).toBe('failed');
     expect(readiness(undefined, false)).toBe('waiting');
+  });
+
+  it('does not call unhealthy final while compose is still starting (an old container may be replaced)', () => {
+    expect(readiness(status('a', 'running', 'unhealthy'), false)).toBe('waiting');
   });
 
   it('is ready for a one-shot only once it exited 0', () => {

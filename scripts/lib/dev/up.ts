@@ -164,8 +164,10 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
     const result = await child;
     done = true;
     await poll;
-    for (const event of progress.update(await projectContainers(options), Date.now()))
+    const final = result.exitCode !== 0;
+    for (const event of progress.update(await projectContainers(options), Date.now(), final)) {
       log(formatEvent(event));
+    }
     if (interrupted) return await cleanUp(log, options);
     if (result.exitCode !== 0) {
       const failed = progress.events().filter((event) => event.readiness === 'failed');
