@@ -99,6 +99,15 @@ describe('expectNoSecrets', () => {
     );
   });
 
+  it('names the field of a stdout JSON line that holds a secret', async () => {
+    sink.recordLogLine(
+      JSON.stringify({ level: 30, msg: 'login', service: 'gateway', authorization: `Bearer ${TOKEN}` }),
+    );
+    await expect(expectNoSecrets(sink, [TOKEN])).rejects.toThrow(
+      /secret #1 \(18 characters\) in the log record of gateway at record\.fields\.authorization/,
+    );
+  });
+
   it('passes when the secrets appear nowhere', async () => {
     const gateway = serviceClient('gateway', sink.endpoints, 'protobuf');
     gateway.tracer.startSpan('POST /login', { attributes: { 'user.id': 'u-1' } }).end();

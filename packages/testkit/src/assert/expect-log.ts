@@ -126,7 +126,14 @@ function assertNoSecrets(
     if (secret === '') return;
     const label = `secret #${index + 1} (${secret.length} characters)`;
     for (const record of records) {
-      const path = findSecret(record, secret, 'record');
+      // Fields first: for a JSON line the body is the whole line, and the field names the leak better.
+      const searched = {
+        fields: record.fields,
+        message: record.message,
+        body: record.body,
+        resource: record.resource,
+      };
+      const path = findSecret(searched, secret, 'record');
       if (path)
         leaks.push(
           `${label} in the log record of ${record.service} at ${path} (message ${JSON.stringify(record.message)})`,
