@@ -33,25 +33,30 @@ function runIntegrationWithoutEngine(ci: boolean) {
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
-describe.skipIf(!canHideEngine)('integration tests on a machine without a container engine', () => {
-  it('skip, one line per file, naming the unreachable engine', () => {
-    const { status, output } = runIntegrationWithoutEngine(false);
-    expect(output).toMatch(
-      /skipped: Docker engine not reachable at \/var\/run\/docker\.sock .* — start Docker/,
-    );
-    const integrationFiles = readdirSync(import.meta.dirname).filter((f) => f.endsWith('.int.test.ts'));
-    expect(output.match(/skipped: /g)?.length, 'one skip line per integration file').toBe(
-      integrationFiles.length,
-    );
-    expect(status, output).toBe(0);
-  });
+// Each test runs a whole Vitest process, which takes seconds on a loaded two-core machine.
+describe.skipIf(!canHideEngine)(
+  'integration tests on a machine without a container engine',
+  { timeout: 180_000 },
+  () => {
+    it('skip, one line per file, naming the unreachable engine', () => {
+      const { status, output } = runIntegrationWithoutEngine(false);
+      expect(output).toMatch(
+        /skipped: Docker engine not reachable at \/var\/run\/docker\.sock .* — start Docker/,
+      );
+      const integrationFiles = readdirSync(import.meta.dirname).filter((f) => f.endsWith('.int.test.ts'));
+      expect(output.match(/skipped: /g)?.length, 'one skip line per integration file').toBe(
+        integrationFiles.length,
+      );
+      expect(status, output).toBe(0);
+    });
 
-  it('fail under CI=true instead of skipping', () => {
-    const { status, output } = runIntegrationWithoutEngine(true);
-    expect(output).toContain('CI=true: Docker engine not reachable');
-    expect(status, output).not.toBe(0);
-  });
-});
+    it('fail under CI=true instead of skipping', () => {
+      const { status, output } = runIntegrationWithoutEngine(true);
+      expect(output).toContain('CI=true: Docker engine not reachable');
+      expect(status, output).not.toBe(0);
+    });
+  },
+);
 
 if (!canHideEngine) {
   describe('integration tests on a machine without a container engine', () => {
