@@ -181,14 +181,24 @@ describeWithContainers(
       });
     });
 
-    it('answers requests with an invalid traceparent normally, never with a 5xx', async () => {
-      for (const traceparent of INVALID_TRACEPARENTS) {
-        const response = await fetch(`${app.gatewayUrl}/api/listings`, { headers: { traceparent } }).catch(
-          (error: Error) => ({ status: `refused by fetch: ${error.message}` }),
-        );
-        // fetch itself refuses header values with NUL; that case never reaches the server.
-        if (typeof response.status === 'string') continue;
-        expect(response.status, traceparent.slice(0, 60)).toBe(200);
+    it('answers requests with an invalid traceparent in every service as without one, never with a 5xx', async () => {
+      const probes = [
+        `${app.gatewayUrl}/api/listings`,
+        `${app.services.marketplace.url}/listings`,
+        `${app.services.rituals.url}/rituals/${ritual.id}`,
+        `${app.services['llm-emulator'].url}/v1/models`,
+      ];
+      for (const url of probes) {
+        const expected = (await fetch(url)).status;
+        expect(expected, url).toBeLessThan(500);
+        for (const traceparent of INVALID_TRACEPARENTS) {
+          const response = await fetch(url, { headers: { traceparent } }).catch((error: Error) => ({
+            status: `refused by fetch: ${error.message}`,
+          }));
+          // fetch itself refuses header values with NUL; that case never reaches the server.
+          if (typeof response.status === 'string') continue;
+          expect(response.status, `${url} with traceparent ${traceparent.slice(0, 60)}`).toBe(expected);
+        }
       }
     });
 
