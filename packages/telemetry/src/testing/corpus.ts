@@ -176,7 +176,11 @@ function buildCorpus(): LeakSample[] {
         id: `${key}/${where}`,
         description: `value under "${key}" in ${where}`,
         value,
-        needles: [secret],
+        // A short, all-digit secret (a CVV) also occurs by chance inside timestamps: look for it as
+        // the string value it is, with its delimiters.
+        needles: /^\d{1,6}$/.test(secret)
+          ? [`"${secret}"`, `:${secret}`, `=${secret}`, ` ${secret}`]
+          : [secret],
         byValue: false,
       });
     }
