@@ -39,13 +39,14 @@ describeWithContainers(
       // The one-shot migration step, as compose and the Kubernetes Job run it: the service image, another command.
       for (const name of ['marketplace', 'gateway']) {
         const image = (await ServiceContainer.fromWorkspace(name)).image;
-        await new GenericContainer(image)
+        const migration = await new GenericContainer(image)
           .withNetwork(network)
           .withEnvironment(db)
           .withCommand(['node', `services/${name}/src/migrate-cli.ts`, 'up'])
           .withWaitStrategy(Wait.forOneShotStartup())
           .withStartupTimeout(120_000)
           .start();
+        await migration.stop(); // it has exited; stopping removes it
       }
       await start('llm-emulator', { LLM_LATENCY_MEDIAN_MS: '10', LLM_LATENCY_P99_MS: '40' });
       await start('rituals', { LLM_BASE_URL: 'http://llm-emulator:8080/v1' });
