@@ -26,12 +26,22 @@ if ! node_ok; then
 fi
 
 # Reinstall dependencies when the lock file differs from what was last installed.
+# Concurrent commands (two terminals, a test spawning npm run) take a lock first, so one npm ci never
+# runs under another's feet; the second one finds the stamp fresh and goes on.
 stamp="node_modules/.toolchain-lock.sha256"
 lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
-  echo "toolchain: installing npm dependencies (npm ci) with Node $(node --version)" >&2
-  npm ci --no-audit --no-fund --loglevel=error >&2
-  echo "$lock_sum" >"$stamp"
+deps_fresh() { [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_sum" ]; }
+if ! deps_fresh; then
+  mkdir -p .toolchain
+  exec 9>.toolchain/npm-install.lock
+  flock 9
+  if ! deps_fresh; then
+    echo "toolchain: installing npm dependencies (npm ci) with Node $(node --version)" >&2
+    npm ci --no-audit --no-fund --loglevel=error >&2
+    echo "$lock_sum" >"$stamp"
+  fi
+  flock -u 9
+  exec 9>&-
 fi
 
 export PATH="$root/node_modules/.bin:$PATH"
