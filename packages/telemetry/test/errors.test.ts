@@ -39,6 +39,17 @@ describe('fingerprint', () => {
     expect(fingerprint(a, '/srv/app')).toBe(fingerprint(b, '/srv/app'));
   });
 
+  it("ignores this package's own frames, from its sources or its bundle", () => {
+    const own = new URL('../src/http.ts', import.meta.url).pathname;
+    const bundle = new URL('../dist/chunk-ABC123.mjs', import.meta.url).pathname;
+    const a = errorWithStack('PaymentError', 'x', [...appFrames, `wrapHandler (${own}:120:9)`]);
+    const b = errorWithStack('PaymentError', 'x', [`fail (file://${bundle}:3:1)`, ...appFrames]);
+    expect(fingerprint(a, '/srv/app')).toBe(
+      fingerprint(errorWithStack('PaymentError', 'x', appFrames), '/srv/app'),
+    );
+    expect(fingerprint(b, '/srv/app')).toBe(fingerprint(a, '/srv/app'));
+  });
+
   it('differs by error type and by application frame', () => {
     const base = fingerprint(errorWithStack('PaymentError', 'x', appFrames), '/srv/app');
     expect(fingerprint(errorWithStack('TimeoutError', 'x', appFrames), '/srv/app')).not.toBe(base);
