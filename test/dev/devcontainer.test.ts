@@ -26,7 +26,9 @@ const readConfiguration = async () => {
   const result = await $({
     cwd: root,
     quiet: true,
-  })`devcontainer read-configuration --workspace-folder ${root}`;
+    // read-configuration also asks Docker for an existing container of this folder (`docker ps`);
+    // reading the file needs no engine, so `true` stands in for the docker binary.
+  })`devcontainer read-configuration --workspace-folder ${root} --docker-path true`;
   return (JSON.parse(result.stdout) as { configuration: DevcontainerConfig }).configuration;
 };
 
