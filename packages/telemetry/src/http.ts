@@ -1,6 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { context, trace } from '@opentelemetry/api';
+import {
+  type Context,
+  context,
+  type Histogram,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { Logger } from 'pino';
 import { type RequestContext, requestContext } from './context.ts';
@@ -49,6 +60,12 @@ export interface HttpTelemetry {
   logger: Logger;
   /** Serves Prometheus text; absent when metrics are off. */
   metricsHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  /**
+   * The server side of HTTP tracing: with these, the handler starts each request's SERVER span (parent
+   * from traceparent) and records http.server.request.duration. Without them it leaves both to
+   * whatever instruments the server (instrumentation-http, when TELEMETRY_HTTP_SERVER=instrumentation).
+   */
+  serverSpans?: { tracer: Tracer; duration: Histogram };
 }
 
 export interface HandlerOptions {
@@ -61,6 +78,91 @@ export interface HandlerOptions {
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+const KNOWN_METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+  'QUERY',
+]);
+
+/**
+ * The request's SERVER span, with the stable HTTP semantic-convention attributes a trace backend
+ * needs (not the client's address: personal data). Secrets in the path or query are redacted with
+ * every other attribute on the way out (RedactingSpanExporter).
+ */
+function startServerSpan(
+  tracer: Tracer,
+  req: IncomingMessage,
+  pathname: string,
+  query: number,
+): { span: Span; spanContext: Context } {
+  const raw = req.method ?? 'GET';
+  const method = KNOWN_METHODS.has(raw) ? raw : '_OTHER';
+  const attributes: Record<string, string | number> = {
+    'http.request.method': method,
+    'url.path': pathname,
+    'url.scheme': (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
+    'network.protocol.version': req.httpVersion,
+  };
+  if (method === '_OTHER') attributes['http.request.method_original'] = raw;
+  if (query !== -1) attributes['url.query'] = (req.url ?? '').slice(query + 1);
+  const host = req.headers.host;
+  if (host) {
+    const colon = host.lastIndexOf(':');
+    if (colon > host.lastIndexOf(']')) {
+      attributes['server.address'] = host.slice(0, colon);
+      attributes['server.port'] = Number(host.slice(colon + 1));
+    } else {
+      attributes['server.address'] = host;
+    }
+  }
+  const userAgent = req.headers['user-agent'];
+  if (userAgent) attributes['user_agent.original'] = userAgent;
+  // The caller's trace context and baggage (W3C), not whatever context the socket happened to carry.
+  const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+  const span = tracer.startSpan(
+    method === '_OTHER' ? 'HTTP' : method,
+    { kind: SpanKind.SERVER, attributes },
+    parent,
+  );
+  return { span, spanContext: trace.setSpan(parent, span) };
+}
+
+/** Ends the span and records the duration once the response is done (or the connection gave up). */
+function endServerSpan(
+  serverSpans: NonNullable<HttpTelemetry['serverSpans']>,
+  span: Span,
+  store: RequestContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  started: number,
+): void {
+  const status = res.statusCode;
+  const method = KNOWN_METHODS.has(req.method ?? 'GET') ? (req.method ?? 'GET') : '_OTHER';
+  span.setAttribute('http.response.status_code', status);
+  if (status >= 500) {
+    span.setAttribute('error.type', String(status));
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  } else if (!res.writableFinished) {
+    span.setAttribute('error.type', 'aborted');
+    span.setStatus({
+      code: SpanStatusCode.ERROR,
+      message: 'the connection closed before the response was complete',
+    });
+  }
+  span.end();
+  const attributes: Record<string, string | number> = { 'http.request.method': method };
+  if (store.route !== undefined) attributes['http.route'] = store.route;
+  attributes['http.response.status_code'] = status;
+  serverSpans.duration.record((performance.now() - started) / 1000, attributes);
+}
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.statusCode = status;
@@ -109,18 +211,21 @@ export function wrapHandler(
     const requestId = pickRequestId(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
     const store: RequestContext = { requestId };
-    requestContext.run(store, () => {
+    const started = performance.now();
+    const serve = () => {
       const route = options.route?.(req);
       if (route !== undefined) setHttpRoute(route, req.method);
-      const started = performance.now();
-      // instrumentation-http binds the response to the server span's context, so this listener runs
-      // there; the request context is passed along explicitly for the (rare) 5xx report.
+      // Response events are not bound to the request's context: it is passed along explicitly for the
+      // (rare) 5xx report and the access line.
+      const active = context.active();
       res.once('finish', () => {
         if (res.statusCode >= 500 && !store.errorReported) {
           const error = new HttpServerError(
             `${req.method ?? 'GET'} ${store.route ?? '(unrouted)'} answered ${res.statusCode}`,
           );
-          requestContext.run(store, () => telemetry.errors.capture(error, { source: 'http' }));
+          context.with(active, () =>
+            requestContext.run(store, () => telemetry.errors.capture(error, { source: 'http' })),
+          );
         }
         if (options.accessLog) {
           const http = {
@@ -129,7 +234,9 @@ export function wrapHandler(
             status: res.statusCode,
             duration_ms: Math.round((performance.now() - started) * 100) / 100,
           };
-          requestContext.run(store, () => telemetry.logger.info({ http }, 'request served'));
+          context.with(active, () =>
+            requestContext.run(store, () => telemetry.logger.info({ http }, 'request served')),
+          );
         }
       });
       const fail = (error: unknown) => {
@@ -143,6 +250,14 @@ export function wrapHandler(
       } catch (error) {
         fail(error);
       }
-    });
+    };
+    const { serverSpans } = telemetry;
+    if (!serverSpans) {
+      requestContext.run(store, serve);
+      return;
+    }
+    const { span, spanContext } = startServerSpan(serverSpans.tracer, req, pathname, query);
+    res.once('close', () => endServerSpan(serverSpans, span, store, req, res, started));
+    context.with(spanContext, () => requestContext.run(store, serve));
   };
 }

@@ -27,7 +27,7 @@ export {
   telemetryViews,
 } from './metrics.ts';
 export { isSensitiveKey, REDACTED, redact, redactAttributes, redactString } from './redact/redact.ts';
-export type { ShutdownOptions, Telemetry, TelemetryOptions } from './sdk.ts';
-export { getTelemetry, startTelemetry } from './sdk.ts';
+export type { HttpServerTracing, ShutdownOptions, Telemetry, TelemetryOptions } from './sdk.ts';
+export { getTelemetry, httpServerTracing, startTelemetry } from './sdk.ts';
 export type { BatchTuning } from './tracing.ts';
 export { RedactingSpanExporter, redactSpan } from './tracing.ts';

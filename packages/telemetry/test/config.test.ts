@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseResourceAttributes, pseudonymize, resolveConfig } from '../src/config.ts';
+import { httpServerTracing } from '../src/sdk.ts';
 
 describe('resolveConfig', () => {
   it('takes the service name from OTEL_SERVICE_NAME and the version from SERVICE_VERSION / GIT_SHA', () => {
@@ -42,5 +43,18 @@ describe('pseudonymize', () => {
     expect(pseudonymize('user-42', key)).toBe(pseudonymize('user-42', key));
     expect(pseudonymize('user-42', key)).not.toBe(pseudonymize('user-42', Buffer.from('k2')));
     expect(pseudonymize('user-42', key)).not.toContain('42');
+  });
+});
+
+describe('httpServerTracing', () => {
+  it('defaults to the handler, reads TELEMETRY_HTTP_SERVER, and refuses unknown modes with the list', () => {
+    expect(httpServerTracing(undefined, {})).toBe('handler');
+    expect(httpServerTracing(undefined, { TELEMETRY_HTTP_SERVER: ' Instrumentation ' })).toBe(
+      'instrumentation',
+    );
+    expect(httpServerTracing('handler', { TELEMETRY_HTTP_SERVER: 'instrumentation' })).toBe('handler');
+    expect(() => httpServerTracing(undefined, { TELEMETRY_HTTP_SERVER: 'both' })).toThrow(
+      /TELEMETRY_HTTP_SERVER="both" is not a mode — use handler or instrumentation/,
+    );
   });
 });

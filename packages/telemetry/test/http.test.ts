@@ -1,10 +1,12 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { context, propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ErrorReport, ErrorTracker } from '../src/errors.ts';
 import { Health } from '../src/health.ts';
 import { type HandlerOptions, pickRequestId, wrapHandler } from '../src/http.ts';
-import { collectingLogger } from './helpers.ts';
+import { collectingLogger, inMemoryMetrics, inMemoryTracing, installContextManager } from './helpers.ts';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -117,5 +119,121 @@ describe('wrapHandler', () => {
         http: expect.objectContaining({ route: '/a/:b', status: 200 }),
       }),
     );
+  });
+});
+
+describe('wrapHandler server spans (TELEMETRY_HTTP_SERVER=handler, the default)', () => {
+  beforeAll(() => {
+    installContextManager();
+    propagation.setGlobalPropagator(
+      new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+    );
+  });
+
+  async function serveTraced(app: RequestListener, options: HandlerOptions = {}) {
+    const { tracer, spans, provider } = inMemoryTracing();
+    const metrics = inMemoryMetrics();
+    const duration = metrics.provider.getMeter('t').createHistogram('http.server.request.duration');
+    const { logger } = collectingLogger();
+    const errors = new ErrorTracker({ service: 's', environment: 'test', logger, counter: { add() {} } });
+    const listener = wrapHandler(
+      { health: new Health(), errors, logger, metricsHandler: undefined, serverSpans: { tracer, duration } },
+      app,
+      options,
+    );
+    const server = createServer(listener);
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const finished = async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      await provider.forceFlush();
+      return spans.getFinishedSpans();
+    };
+    return { base, finished, metricsText: metrics.text, tracer };
+  }
+
+  it('starts one SERVER span per request, child of the caller’s traceparent, named by route', async () => {
+    let inside: { traceId?: string; baggage?: string } = {};
+    const { base, finished, tracer } = await serveTraced(
+      (_req, res) => {
+        // Work done in the handler is a child of the server span, and sees the caller's baggage.
+        tracer.startActiveSpan('work', (work) => {
+          inside = {
+            traceId: work.spanContext().traceId,
+            baggage: propagation.getBaggage(context.active())?.getEntry('tenant')?.value,
+          };
+          work.end();
+        });
+        res.end('ok');
+      },
+      { route: () => '/orders/:id' },
+    );
+    const res = await fetch(`${base}/orders/7?expand=items`, {
+      method: 'POST',
+      headers: {
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+        baggage: 'tenant=acme',
+        'user-agent': 'probe/1.0',
+      },
+    });
+    expect(res.status).toBe(200);
+    const spans = await finished();
+    const server = spans.find((s) => s.kind === SpanKind.SERVER);
+    const work = spans.find((s) => s.name === 'work');
+    expect(server).toBeDefined();
+    expect(server?.name).toBe('POST /orders/:id');
+    expect(server?.spanContext().traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(server?.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
+    expect(server?.attributes).toMatchObject({
+      'http.request.method': 'POST',
+      'http.route': '/orders/:id',
+      'http.response.status_code': 200,
+      'url.path': '/orders/7',
+      'url.query': 'expand=items',
+      'url.scheme': 'http',
+      'server.address': '127.0.0.1',
+      'network.protocol.version': '1.1',
+      'user_agent.original': 'probe/1.0',
+    });
+    expect(server?.attributes['client.address']).toBeUndefined();
+    expect(work?.parentSpanContext?.spanId).toBe(server?.spanContext().spanId);
+    expect(inside).toEqual({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', baggage: 'acme' });
+  });
+
+  it('marks 5xx answers and thrown errors as errors, and records the duration by method, route and status', async () => {
+    const { base, finished, metricsText } = await serveTraced(
+      (req, res) => {
+        if (req.url === '/boom') throw new Error('boom');
+        res.statusCode = 404;
+        res.end();
+      },
+      { route: (req) => (req.url === '/boom' ? '/boom' : '/missing') },
+    );
+    expect((await fetch(`${base}/boom`)).status).toBe(500);
+    expect((await fetch(`${base}/missing`)).status).toBe(404);
+    const spans = await finished();
+    const boom = spans.find((s) => s.name === 'GET /boom');
+    expect(boom?.status.code).toBe(SpanStatusCode.ERROR);
+    expect(boom?.attributes['error.type']).toBe('500');
+    expect(boom?.events.map((e) => e.name)).toContain('exception');
+    expect(spans.find((s) => s.name === 'GET /missing')?.status.code).toBe(SpanStatusCode.UNSET);
+    const text = await metricsText();
+    expect(text).toMatch(
+      /http_server_request_duration_seconds_count\{[^}]*http_request_method="GET",http_route="\/boom",http_response_status_code="500"[^}]*\} 1/,
+    );
+    expect(text).toMatch(
+      /http_server_request_duration_seconds_count\{[^}]*http_route="\/missing",http_response_status_code="404"[^}]*\} 1/,
+    );
+  });
+
+  it('traces no probe or scrape, and names unknown methods _OTHER', async () => {
+    const { base, finished } = await serveTraced((_req, res) => res.end());
+    await fetch(`${base}/healthz`);
+    await fetch(`${base}/x`, { method: 'PURGE' });
+    const spans = await finished();
+    expect(spans.map((s) => [s.name, s.attributes['http.request.method_original']])).toEqual([
+      ['HTTP', 'PURGE'],
+    ]);
   });
 });
