@@ -19,29 +19,52 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { redactAttributes, redactString } from './redact/redact.ts';
 
-/** A copy of a finished span with attributes, event attributes, links and status message redacted. */
+/**
+ * A finished span with attributes, event names and attributes, link attributes and status message
+ * redacted: the span itself when none of them holds anything to redact (most spans, and no copy to
+ * allocate), else a copy.
+ */
 export function redactSpan(span: ReadableSpan): ReadableSpan {
+  const name = redactString(span.name);
+  const attributes = redactAttributes(span.attributes);
+  const statusMessage = span.status.message === undefined ? undefined : redactString(span.status.message);
+  let eventsChanged = false;
+  const events = span.events.map((event) => {
+    const eventName = redactString(event.name);
+    const eventAttributes = event.attributes ? redactAttributes(event.attributes) : event.attributes;
+    if (eventName === event.name && eventAttributes === event.attributes) return event;
+    eventsChanged = true;
+    return { ...event, name: eventName, attributes: eventAttributes };
+  });
+  let linksChanged = false;
+  const links = span.links.map((link) => {
+    const linkAttributes = link.attributes ? redactAttributes(link.attributes) : link.attributes;
+    if (linkAttributes === link.attributes) return link;
+    linksChanged = true;
+    return { ...link, attributes: linkAttributes };
+  });
+  if (
+    name === span.name &&
+    attributes === span.attributes &&
+    statusMessage === span.status.message &&
+    !eventsChanged &&
+    !linksChanged
+  ) {
+    return span;
+  }
   const status: SpanStatus =
-    span.status.message === undefined
-      ? span.status
-      : { ...span.status, message: redactString(span.status.message) };
+    statusMessage === undefined ? span.status : { ...span.status, message: statusMessage };
   return {
-    name: redactString(span.name),
+    name,
     kind: span.kind,
     spanContext: () => span.spanContext(),
     parentSpanContext: span.parentSpanContext,
     startTime: span.startTime,
     endTime: span.endTime,
     status,
-    attributes: redactAttributes(span.attributes),
-    links: span.links.map((link) =>
-      link.attributes ? { ...link, attributes: redactAttributes(link.attributes) } : link,
-    ),
-    events: span.events.map((event) => ({
-      ...event,
-      name: redactString(event.name),
-      attributes: event.attributes ? redactAttributes(event.attributes) : event.attributes,
-    })),
+    attributes,
+    links,
+    events,
     duration: span.duration,
     ended: span.ended,
     resource: span.resource,

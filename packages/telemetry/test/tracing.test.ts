@@ -7,7 +7,7 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
-import { createSampler, createSpanProcessor } from '../src/tracing.ts';
+import { createSampler, createSpanProcessor, redactSpan } from '../src/tracing.ts';
 
 /** An exporter we can switch between down (fails every export) and up. */
 class FlakyExporter extends InMemorySpanExporter {
@@ -91,6 +91,30 @@ describe('span export under failure', () => {
       'url.full': 'https://x.test/?token=[REDACTED]',
       'user.email': '[REDACTED]',
     });
+  });
+});
+
+describe('redactSpan', () => {
+  it('hands clean spans through as they are and copies only spans it changes', () => {
+    const tracer = new TracerProvider().getTracer('t');
+    const clean = tracer.startSpan('GET /orders', { attributes: { 'http.route': '/orders' } });
+    clean.addEvent('cache miss', { key: 'orders' });
+    clean.end();
+    const dirty = tracer.startSpan('GET /orders', { attributes: { 'http.route': '/orders' } });
+    dirty.addEvent('login', { 'user.email': 'alice@example.com' });
+    dirty.setStatus({ code: 2, message: 'declined for alice@example.com' });
+    dirty.end();
+    const cleanSpan = clean as unknown as ReadableSpan;
+    const dirtySpan = dirty as unknown as ReadableSpan;
+    expect(redactSpan(cleanSpan)).toBe(cleanSpan);
+    const redacted = redactSpan(dirtySpan);
+    expect(redacted).not.toBe(dirtySpan);
+    expect(redacted.events[0]?.attributes).toEqual({ 'user.email': '[REDACTED]' });
+    expect(redacted.status.message).toBe('declined for [REDACTED]');
+    expect(redacted.attributes).toBe(dirtySpan.attributes);
+    expect(redacted.spanContext().spanId).toBe(dirtySpan.spanContext().spanId);
+    // The original is untouched: other processors may still read it.
+    expect(dirtySpan.events[0]?.attributes).toEqual({ 'user.email': 'alice@example.com' });
   });
 });
 
