@@ -243,3 +243,48 @@ describe('a service that crashes', () => {
     expect(out).not.toContain('bob@example.com');
   });
 });
+
+describe('a service started with TELEMETRY_HTTP_SERVER=instrumentation', () => {
+  it('lets instrumentation-http trace incoming requests: one server span and one duration point per request', async () => {
+    const own = await TelemetrySink.start();
+    const proc = spawn(process.execPath, ['--import', '@telemetry-kit/telemetry/register', SERVICE], {
+      cwd: path.resolve(import.meta.dirname, '..'),
+      env: {
+        ...process.env,
+        ...own.otlpEnv('http/protobuf'),
+        VARIANT: 'kit',
+        OTEL_SERVICE_NAME: 'orders-instrumented',
+        TELEMETRY_HTTP_SERVER: 'instrumentation',
+        TELEMETRY_DRAIN_MS: '0',
+        UPSTREAM_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/price`,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      const [line] = (await once(
+        createInterface({ input: proc.stderr as NodeJS.ReadableStream }),
+        'line',
+      )) as [string];
+      const url = `http://127.0.0.1:${/listening (\d+)/.exec(line)?.[1]}`;
+      const order = await fetch(`${url}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ customer: { id: 'user-7' }, items: [1] }),
+      });
+      expect(order.status).toBe(200);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toMatch(
+        /http_server_request_duration_seconds_count\{http_request_method="POST",http_route="\/orders",http_response_status_code="200"[^}]*\} 1\n/,
+      );
+      proc.kill('SIGTERM');
+      await once(proc, 'exit');
+      const servers = own.spans().filter((s) => s.kind === 'server');
+      expect(servers.map((s) => s.name)).toEqual(['POST /orders']);
+      // instrumentation-http's span (it records the peer; the handler's span does not).
+      expect(servers[0]?.attributes['network.peer.address']).toBe('127.0.0.1');
+    } finally {
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+      await own.stop();
+    }
+  });
+});
