@@ -26,39 +26,36 @@ if ! node_ok; then
   node_ok || { echo "toolchain: $(node --version) from .toolchain does not satisfy >= 22.22" >&2; exit 1; }
 fi
 
-# Reinstall dependencies when the lock file differs from what was last installed.
-# Concurrent commands (two terminals, a test spawning npm run) take a lock first, so one npm ci never
-# runs under another's feet; the second one finds the stamp fresh and goes on.
+# Runs a set-up step unless it is fresh. Concurrent commands (two terminals, a test spawning npm run)
+# take a lock first, so a step never runs under another's feet; the second one finds it fresh.
+#   refresh <lock name> <freshness check> <what it does> <command...>
+refresh() {
+  local lock=$1 fresh=$2 message=$3
+  shift 3
+  "$fresh" && return 0
+  mkdir -p .toolchain
+  exec 9>".toolchain/$lock.lock"
+  flock 9
+  if ! "$fresh"; then
+    echo "toolchain: $message" >&2
+    "$@" >&2
+  fi
+  flock -u 9
+  exec 9>&-
+}
+
+# The npm dependencies, reinstalled whenever package-lock.json differs from what was last installed.
 stamp="node_modules/.toolchain-lock.sha256"
 lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
 deps_fresh() { [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_sum" ]; }
-if ! deps_fresh; then
-  mkdir -p .toolchain
-  exec 9>.toolchain/npm-install.lock
-  flock 9
-  if ! deps_fresh; then
-    echo "toolchain: installing npm dependencies (npm ci) with Node $(node --version)" >&2
-    npm ci --no-audit --no-fund --loglevel=error >&2
-    echo "$lock_sum" >"$stamp"
-  fi
-  flock -u 9
-  exec 9>&-
-fi
+install_deps() { npm ci --no-audit --no-fund --loglevel=error && echo "$lock_sum" >"$stamp"; }
+refresh npm-install deps_fresh "installing npm dependencies (npm ci) with Node $(node --version)" install_deps
 
-# packages/telemetry/dist: the bundle `--import @telemetry-kit/telemetry/register` loads (see its build.ts),
-# rebuilt whenever its sources, build script, manifest or the lock file change.
+# packages/telemetry/dist: the bundle `--import @telemetry-kit/telemetry/register` loads (see its
+# build.ts), rebuilt whenever its sources, build script, manifest or the lock file change.
 telemetry_fresh() { node packages/telemetry/build.ts --check 2>/dev/null; }
-if ! telemetry_fresh; then
-  mkdir -p .toolchain
-  exec 9>.toolchain/telemetry-build.lock
-  flock 9
-  if ! telemetry_fresh; then
-    echo "toolchain: bundling packages/telemetry into packages/telemetry/dist" >&2
-    node packages/telemetry/build.ts >&2
-  fi
-  flock -u 9
-  exec 9>&-
-fi
+refresh telemetry-build telemetry_fresh "bundling packages/telemetry into packages/telemetry/dist" \
+  node packages/telemetry/build.ts
 
 export PATH="$root/node_modules/.bin:$PATH"
 exec "$@"
