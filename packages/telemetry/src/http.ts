@@ -102,7 +102,7 @@ function startServerSpan(
   req: IncomingMessage,
   pathname: string,
   query: number,
-): { span: Span; spanContext: Context } {
+): { span: Span; spanContext: Context; method: string } {
   const raw = req.method ?? 'GET';
   const method = KNOWN_METHODS.has(raw) ? raw : '_OTHER';
   const attributes: Record<string, string | number> = {
@@ -132,20 +132,22 @@ function startServerSpan(
     { kind: SpanKind.SERVER, attributes },
     parent,
   );
-  return { span, spanContext: trace.setSpan(parent, span) };
+  return { span, spanContext: trace.setSpan(parent, span), method };
 }
 
-/** Ends the span and records the duration once the response is done (or the connection gave up). */
+/**
+ * Ends the span and records the duration once the response is done (or the connection gave up);
+ * `method` is the normalised method the span started with.
+ */
 function endServerSpan(
   serverSpans: NonNullable<HttpTelemetry['serverSpans']>,
   span: Span,
+  method: string,
   store: RequestContext,
-  req: IncomingMessage,
   res: ServerResponse,
   started: number,
 ): void {
   const status = res.statusCode;
-  const method = KNOWN_METHODS.has(req.method ?? 'GET') ? (req.method ?? 'GET') : '_OTHER';
   span.setAttribute('http.response.status_code', status);
   if (status >= 500) {
     span.setAttribute('error.type', String(status));
@@ -256,8 +258,8 @@ export function wrapHandler(
       requestContext.run(store, serve);
       return;
     }
-    const { span, spanContext } = startServerSpan(serverSpans.tracer, req, pathname, query);
-    res.once('close', () => endServerSpan(serverSpans, span, store, req, res, started));
+    const { span, spanContext, method } = startServerSpan(serverSpans.tracer, req, pathname, query);
+    res.once('close', () => endServerSpan(serverSpans, span, method, store, res, started));
     context.with(spanContext, () => requestContext.run(store, serve));
   };
 }
