@@ -1,4 +1,4 @@
-export type { ConfigOverrides, LogLevel, ResolvedConfig } from './config.ts';
+export type { ConfigOverrides, HttpServerTracing, LogLevel, ResolvedConfig } from './config.ts';
 export { parseResourceAttributes, pseudonymize, resolveConfig } from './config.ts';
 export type { RequestContext } from './context.ts';
 export { currentRequest, requestContext } from './context.ts';
@@ -27,7 +27,7 @@ export {
   telemetryViews,
 } from './metrics.ts';
 export { isSensitiveKey, REDACTED, redact, redactAttributes, redactString } from './redact/redact.ts';
-export type { HttpServerTracing, ShutdownOptions, Telemetry, TelemetryOptions } from './sdk.ts';
-export { getTelemetry, httpServerTracing, startTelemetry } from './sdk.ts';
+export type { ShutdownOptions, Telemetry, TelemetryOptions } from './sdk.ts';
+export { getTelemetry, startTelemetry } from './sdk.ts';
 export type { BatchTuning } from './tracing.ts';
 export { RedactingSpanExporter, redactSpan } from './tracing.ts';

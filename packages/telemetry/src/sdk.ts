@@ -25,7 +25,13 @@ import {
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { DestinationStream, Logger } from 'pino';
-import { type ConfigOverrides, pseudonymize, type ResolvedConfig, resolveConfig } from './config.ts';
+import {
+  type ConfigOverrides,
+  type HttpServerTracing,
+  pseudonymize,
+  type ResolvedConfig,
+  resolveConfig,
+} from './config.ts';
 import { requestContext } from './context.ts';
 import { type ErrorReportSink, ErrorTracker } from './errors.ts';
 import { LazyOtlpTraceExporter, PrometheusReader } from './exporters.ts';
@@ -54,8 +60,6 @@ export interface TelemetryOptions extends ConfigOverrides {
   batch?: BatchTuning;
   /** Extra instrumentations on top of http, undici, pg, pino and the runtime. */
   instrumentations?: Instrumentation[];
-  /** Who traces incoming requests (default TELEMETRY_HTTP_SERVER, else `handler`); see httpServerTracing. */
-  httpServer?: HttpServerTracing;
   /** Node runtime and process metrics (event loop, heap, GC, CPU, memory). Default true. */
   runtimeMetrics?: boolean;
   /** How long after start the runtime metrics begin (default 1000 ms). */
@@ -139,27 +143,6 @@ function serviceCanLoad(specifier: string): boolean {
   }
 }
 
-/**
- * Who traces incoming requests. `handler` (default): `telemetry.handler()` starts the SERVER span and
- * records the duration; instrumentation-http traces outgoing node:http calls only. Its incoming side
- * binds every request and response emitter to the context, which cost about a quarter of a small
- * service's throughput in the benchmark. `instrumentation`: instrumentation-http traces incoming
- * requests too, for servers whose listener cannot be wrapped by `handler()`.
- */
-export type HttpServerTracing = 'handler' | 'instrumentation';
-
-export function httpServerTracing(
-  option: HttpServerTracing | undefined,
-  env: Record<string, string | undefined> = process.env,
-): HttpServerTracing {
-  const value = option ?? env.TELEMETRY_HTTP_SERVER?.trim().toLowerCase() ?? 'handler';
-  if (value === '') return 'handler';
-  if (value !== 'handler' && value !== 'instrumentation') {
-    throw new Error(`TELEMETRY_HTTP_SERVER="${value}" is not a mode — use handler or instrumentation`);
-  }
-  return value;
-}
-
 function defaultInstrumentations(serverTracing: HttpServerTracing): Instrumentation[] {
   const builtin = new Set<string>(BUILTIN_PATHS);
   const instrumentations: Instrumentation[] = [
@@ -218,8 +201,10 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
   const dropped: { counter?: Counter } = {};
   // The span processor needs the dropped counter before the meter provider exists; it forwards lazily.
   const droppedProxy: Counter = { add: (value, attributes) => dropped.counter?.add(value, attributes) };
-  const serverTracing = httpServerTracing(options.httpServer);
-  const instrumentations = [...defaultInstrumentations(serverTracing), ...(options.instrumentations ?? [])];
+  const instrumentations = [
+    ...defaultInstrumentations(config.httpServer),
+    ...(options.instrumentations ?? []),
+  ];
   // The pieces @opentelemetry/sdk-node would assemble, assembled here: sdk-node 0.301 also imports the
   // gRPC exporters and the YAML configuration loader, which cost ~0.5 s of CPU at every start.
   const resource = defaultResource()
@@ -275,7 +260,7 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
   dropped.counter.add(0, { signal: 'traces' });
   dropped.counter.add(0, { signal: 'logs' });
   const serverSpans =
-    serverTracing === 'handler'
+    config.httpServer === 'handler'
       ? {
           tracer: trace.getTracer('@telemetry-kit/telemetry'),
           duration: meter.createHistogram(METRIC_HTTP_SERVER_DURATION, {

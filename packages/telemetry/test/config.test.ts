@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { parseResourceAttributes, pseudonymize, resolveConfig } from '../src/config.ts';
-import { httpServerTracing } from '../src/sdk.ts';
 
 describe('resolveConfig', () => {
   it('takes the service name from OTEL_SERVICE_NAME and the version from SERVICE_VERSION / GIT_SHA', () => {
@@ -46,14 +45,16 @@ describe('pseudonymize', () => {
   });
 });
 
-describe('httpServerTracing', () => {
+describe('TELEMETRY_HTTP_SERVER', () => {
   it('defaults to the handler, reads TELEMETRY_HTTP_SERVER, and refuses unknown modes with the list', () => {
-    expect(httpServerTracing(undefined, {})).toBe('handler');
-    expect(httpServerTracing(undefined, { TELEMETRY_HTTP_SERVER: ' Instrumentation ' })).toBe(
+    expect(resolveConfig({}, {}).httpServer).toBe('handler');
+    expect(resolveConfig({}, { TELEMETRY_HTTP_SERVER: ' Instrumentation ' }).httpServer).toBe(
       'instrumentation',
     );
-    expect(httpServerTracing('handler', { TELEMETRY_HTTP_SERVER: 'instrumentation' })).toBe('handler');
-    expect(() => httpServerTracing(undefined, { TELEMETRY_HTTP_SERVER: 'both' })).toThrow(
+    expect(
+      resolveConfig({ httpServer: 'handler' }, { TELEMETRY_HTTP_SERVER: 'instrumentation' }).httpServer,
+    ).toBe('handler');
+    expect(() => resolveConfig({}, { TELEMETRY_HTTP_SERVER: 'both' })).toThrow(
       /TELEMETRY_HTTP_SERVER="both" is not a mode — use handler or instrumentation/,
     );
   });
