@@ -5,7 +5,6 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { build } from 'esbuild';
 
 const HERE = import.meta.dirname;
 const DIST = path.join(HERE, 'dist');
@@ -53,6 +52,8 @@ export async function sourceHash(): Promise<string> {
 }
 
 export async function buildDist(): Promise<void> {
+  // Loaded here, not at the top: `--check` runs before every npm script and needs no bundler.
+  const { build } = await import('esbuild');
   await rm(DIST, { recursive: true, force: true });
   await build({
     entryPoints: { register: path.join(HERE, 'src/register.ts'), index: path.join(HERE, 'src/index.ts') },
