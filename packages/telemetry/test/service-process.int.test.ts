@@ -24,16 +24,18 @@ let metricsText = '';
 let exitCode: number | null = null;
 const upstreamHeaders: Record<string, string | string[] | undefined>[] = [];
 
-async function startService(env: Record<string, string>): Promise<ChildProcess> {
+/** Starts the benchmark service under `--import …/register`; resolves once it listens. */
+async function startService(
+  env: Record<string, string>,
+  onLogLine?: (line: string) => void,
+): Promise<{ proc: ChildProcess; url: string }> {
   const proc = spawn(process.execPath, ['--import', '@telemetry-kit/telemetry/register', SERVICE], {
     cwd: path.resolve(import.meta.dirname, '..'),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-    stdout.push(line);
-    sink.recordLogLine(line);
-  });
+  if (onLogLine) createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', onLogLine);
+  else proc.stdout?.resume();
   let stderr = '';
   const port = await new Promise<number>((resolve, reject) => {
     proc.stderr?.on('data', (chunk: Buffer) => {
@@ -45,8 +47,7 @@ async function startService(env: Record<string, string>): Promise<ChildProcess> 
       reject(new Error(`service exited with ${code} before listening:\n${stderr}`)),
     );
   });
-  base = `http://127.0.0.1:${port}`;
-  return proc;
+  return { proc, url: `http://127.0.0.1:${port}` };
 }
 
 beforeAll(async () => {
@@ -56,16 +57,22 @@ beforeAll(async () => {
     res.end(JSON.stringify({ cents: 1299 }));
   });
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  child = await startService({
-    ...sink.otlpEnv('http/protobuf'),
-    VARIANT: 'kit',
-    OTEL_SERVICE_NAME: 'orders-test',
-    SERVICE_VERSION: '0f1e2d3c',
-    DEPLOYMENT_ENVIRONMENT: 'test',
-    LOG_LEVEL: 'info',
-    TELEMETRY_DRAIN_MS: '50',
-    UPSTREAM_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/price`,
-  });
+  ({ proc: child, url: base } = await startService(
+    {
+      ...sink.otlpEnv('http/protobuf'),
+      VARIANT: 'kit',
+      OTEL_SERVICE_NAME: 'orders-test',
+      SERVICE_VERSION: '0f1e2d3c',
+      DEPLOYMENT_ENVIRONMENT: 'test',
+      LOG_LEVEL: 'info',
+      TELEMETRY_DRAIN_MS: '50',
+      UPSTREAM_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/price`,
+    },
+    (line) => {
+      stdout.push(line);
+      sink.recordLogLine(line);
+    },
+  ));
 
   const order = await fetch(`${base}/orders`, {
     method: 'POST',
@@ -247,25 +254,18 @@ describe('a service that crashes', () => {
 describe('a service started with TELEMETRY_HTTP_SERVER=instrumentation', () => {
   it('lets instrumentation-http trace incoming requests: one server span and one duration point per request', async () => {
     const own = await TelemetrySink.start();
-    const proc = spawn(process.execPath, ['--import', '@telemetry-kit/telemetry/register', SERVICE], {
-      cwd: path.resolve(import.meta.dirname, '..'),
-      env: {
-        ...process.env,
+    let proc: ChildProcess | undefined;
+    try {
+      const started = await startService({
         ...own.otlpEnv('http/protobuf'),
         VARIANT: 'kit',
         OTEL_SERVICE_NAME: 'orders-instrumented',
         TELEMETRY_HTTP_SERVER: 'instrumentation',
         TELEMETRY_DRAIN_MS: '0',
         UPSTREAM_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/price`,
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    try {
-      const [line] = (await once(
-        createInterface({ input: proc.stderr as NodeJS.ReadableStream }),
-        'line',
-      )) as [string];
-      const url = `http://127.0.0.1:${/listening (\d+)/.exec(line)?.[1]}`;
+      });
+      proc = started.proc;
+      const url = started.url;
       const order = await fetch(`${url}/orders`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -283,7 +283,7 @@ describe('a service started with TELEMETRY_HTTP_SERVER=instrumentation', () => {
       // instrumentation-http's span (it records the peer; the handler's span does not).
       expect(servers[0]?.attributes['network.peer.address']).toBe('127.0.0.1');
     } finally {
-      if (proc.exitCode === null) proc.kill('SIGKILL');
+      if (proc?.exitCode === null) proc.kill('SIGKILL');
       await own.stop();
     }
   });
