@@ -1,6 +1,7 @@
 // npm run bench -- telemetry: the cost of @telemetry-kit/telemetry against no telemetry (bare) and the
 // OTel auto-instrumentations bundle (auto), each variant in its own process, interleaved round by round.
 import {
+  expectAllOk,
   heapUsedMb,
   load,
   median,
@@ -55,6 +56,8 @@ export async function run(): Promise<void> {
   const started = performance.now();
   const receiver = await startProcess('receiver', 'receiver.ts', {});
   const upstream = await startProcess('upstream', 'upstream.ts', {});
+  const startService = (variant: Variant, otlpUrl = receiver.url) =>
+    startProcess(variant, 'service.ts', serviceEnv(variant, otlpUrl, upstream.url), NODE_ARGS[variant]);
   const rows: string[] = [];
   const perVariant: Record<Variant, { rps: number[]; p99: number[]; startup: number[] }> = {
     bare: { rps: [], p99: [], startup: [] },
@@ -72,21 +75,12 @@ export async function run(): Promise<void> {
     for (let round = 1; round <= ROUNDS; round++) {
       const results: Partial<Record<Variant, { rps: number; p99: number; startup: number }>> = {};
       for (const variant of VARIANTS) {
-        const service = await startProcess(
-          variant,
-          'service.ts',
-          serviceEnv(variant, receiver.url, upstream.url),
-          NODE_ARGS[variant],
-        );
+        const service = await startService(variant);
         const startup = await timeToFirst200(service.url, service.startedAt);
         await load(service.url, { durationS: WARMUP_S });
         const measured = await load(service.url, { durationS: MEASURE_S });
         await service.stop();
-        if (measured.non2xx > 0 || measured.errors > 0) {
-          throw new Error(
-            `${variant}: ${measured.non2xx} non-2xx answers and ${measured.errors} errors under load`,
-          );
-        }
+        expectAllOk(variant, measured);
         results[variant] = { rps: measured.rps, p99: measured.p99Ms, startup };
         perVariant[variant].rps.push(measured.rps);
         perVariant[variant].p99.push(measured.p99Ms);
@@ -112,12 +106,7 @@ export async function run(): Promise<void> {
     for (let pair = 1; pair <= STARTUP_PAIRS; pair++) {
       const times: Partial<Record<Variant, number>> = {};
       for (const variant of ['bare', 'kit'] as const) {
-        const service = await startProcess(
-          variant,
-          'service.ts',
-          serviceEnv(variant, receiver.url, upstream.url),
-          NODE_ARGS[variant],
-        );
+        const service = await startService(variant);
         times[variant] = await timeToFirst200(service.url, service.startedAt);
         await service.stop();
       }
@@ -149,12 +138,7 @@ export async function run(): Promise<void> {
     const deadPort = await refusingPort();
     const deadUrl = `http://127.0.0.1:${deadPort}`;
     const atFixedRate = async (label: string, variant: Variant, otlpUrl: string) => {
-      const service = await startProcess(
-        variant,
-        'service.ts',
-        serviceEnv(variant, otlpUrl, upstream.url),
-        NODE_ARGS[variant],
-      );
+      const service = await startService(variant, otlpUrl);
       await timeToFirst200(service.url, service.startedAt);
       const rssFresh = await rssMb(service.pid);
       await load(service.url, { durationS: SETTLE_S, overallRate: fixedRate });
@@ -165,9 +149,7 @@ export async function run(): Promise<void> {
       const rssAfter = await rssMb(service.pid);
       const metricsText = variant === 'kit' ? await (await fetch(`${service.url}/metrics`)).text() : '';
       const heapAfter = variant === 'kit' ? heapUsedMb(metricsText) : undefined;
-      if (measured.non2xx > 0 || measured.errors > 0) {
-        throw new Error(`${label}: ${measured.non2xx} non-2xx answers and ${measured.errors} errors`);
-      }
+      expectAllOk(label, measured);
       log(
         `${label} at ${fixedRate} req/s: p99 ${measured.p99Ms} ms, RSS ${rssFresh.toFixed(1)} fresh → ${rssBefore.toFixed(1)} settled → ${rssAfter.toFixed(1)} MiB`,
       );

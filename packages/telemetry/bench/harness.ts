@@ -131,6 +131,13 @@ export async function load(
   };
 }
 
+/** A measurement only counts when every request was answered 2xx. */
+export function expectAllOk(label: string, result: LoadResult): void {
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${label}: ${result.non2xx} non-2xx answers and ${result.errors} errors under load`);
+  }
+}
+
 /** Resident set size of a process, in MiB (Linux /proc). */
 export async function rssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
