@@ -61,6 +61,11 @@ function nonEmpty(...values: (string | undefined)[]): string | undefined {
   return values.find((v) => v !== undefined && v.trim() !== '')?.trim();
 }
 
+/** OTEL_SDK_DISABLED=true (OTel spec): no spans, no instrumentation; logs, metrics and health stay. */
+export function sdkDisabledByEnv(env: Env = process.env): boolean {
+  return env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
+}
+
 export function resolveConfig(overrides: ConfigOverrides = {}, env: Env = process.env): ResolvedConfig {
   const resourceAttributes = parseResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES);
   const serviceName =

@@ -2,8 +2,10 @@
 // the loader hook exists (so they do not pay for it); then the hook, then the SDK starts — every
 // module the service imports afterwards (http, pg, pino) is instrumented.
 
+import { sdkDisabledByEnv } from './config.ts';
 import { registerInstrumentationHooks } from './hooks.ts';
 import { startTelemetry } from './sdk.ts';
 
-registerInstrumentationHooks();
+// With the SDK disabled nothing is instrumented, so no module needs the hook's wrapping.
+if (!sdkDisabledByEnv()) registerInstrumentationHooks();
 await startTelemetry().ready;

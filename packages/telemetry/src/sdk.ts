@@ -23,7 +23,7 @@ import {
   resourceFromAttributes,
 } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
+import { AlwaysOffSampler, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { DestinationStream, Logger } from 'pino';
 import {
   type ConfigOverrides,
@@ -31,6 +31,7 @@ import {
   pseudonymize,
   type ResolvedConfig,
   resolveConfig,
+  sdkDisabledByEnv,
 } from './config.ts';
 import { requestContext } from './context.ts';
 import { type ErrorReportSink, ErrorTracker } from './errors.ts';
@@ -201,10 +202,14 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
   const dropped: { counter?: Counter } = {};
   // The span processor needs the dropped counter before the meter provider exists; it forwards lazily.
   const droppedProxy: Counter = { add: (value, attributes) => dropped.counter?.add(value, attributes) };
-  const instrumentations = [
-    ...defaultInstrumentations(config.httpServer),
-    ...(options.instrumentations ?? []),
-  ];
+  // OTEL_SDK_DISABLED: no spans at all. An instrumentation patches (or subscribes to diagnostics
+  // channels) as soon as it is constructed, so the defaults are not even constructed and the caller's
+  // are switched off; the server span of handler() is not sampled. Logs, metrics and health stay.
+  const sdkDisabled = sdkDisabledByEnv();
+  if (sdkDisabled) for (const instrumentation of options.instrumentations ?? []) instrumentation.disable();
+  const instrumentations = sdkDisabled
+    ? []
+    : [...defaultInstrumentations(config.httpServer), ...(options.instrumentations ?? [])];
   // The pieces @opentelemetry/sdk-node would assemble, assembled here: sdk-node 0.301 also imports the
   // gRPC exporters and the YAML configuration loader, which cost ~0.5 s of CPU at every start.
   const resource = defaultResource()
@@ -217,10 +222,9 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
     )
     // OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME win over the defaults above.
     .merge(detectResources({ detectors: [hostDetector, envDetector] }));
-  const sdkDisabled = process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
   const tracerProvider = new TracerProvider({
     resource,
-    sampler: samplerFromEnv(config.sampleRatio),
+    sampler: sdkDisabled ? new AlwaysOffSampler() : samplerFromEnv(config.sampleRatio),
     spanProcessors: sdkDisabled
       ? []
       : [
