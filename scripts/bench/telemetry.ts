@@ -25,32 +25,49 @@ const MEASURE_FIXED_S = QUICK ? 5 : 60;
 const P99_WINDOWS = QUICK ? 1 : 5;
 const P99_WINDOW_S = QUICK ? 3 : 10;
 
-type Variant = 'bare' | 'kit' | 'auto';
-const VARIANTS: Variant[] = ['bare', 'kit', 'auto'];
-const NODE_ARGS: Record<Variant, string[]> = {
-  bare: [],
-  kit: ['--import', '@telemetry-kit/telemetry/register'],
+type Variant = 'bare' | 'kit' | 'auto' | 'kit-10pct' | 'kit-no-tracing';
+const KIT_ARGS = ['--import', '@telemetry-kit/telemetry/register'];
+/**
+ * How each variant runs service.ts. The goals compare bare, kit (defaults: every request traced) and
+ * auto. The two other kit rows are for reading the cost, not for a goal: kit-10pct samples 10% of new
+ * traces (OTEL_TRACES_SAMPLER_ARG=0.1, a common production setting), kit-no-tracing keeps logs,
+ * metrics and health but has no spans or instrumentation (OTEL_SDK_DISABLED=true).
+ */
+const VARIANTS: Record<
+  Variant,
+  { service: 'bare' | 'kit' | 'auto'; nodeArgs: string[]; env: Record<string, string> }
+> = {
+  bare: { service: 'bare', nodeArgs: [], env: {} },
+  kit: { service: 'kit', nodeArgs: KIT_ARGS, env: {} },
   // The ESM loader hook the OTel docs require for ESM services; without it auto-instrumentations-node's
   // register leaves node:http unpatched (no server spans) and the comparison would flatter "auto".
-  auto: [
-    '--experimental-loader=@opentelemetry/instrumentation/hook.mjs',
-    '--import',
-    '@opentelemetry/auto-instrumentations-node/register',
-  ],
+  auto: {
+    service: 'auto',
+    nodeArgs: [
+      '--experimental-loader=@opentelemetry/instrumentation/hook.mjs',
+      '--import',
+      '@opentelemetry/auto-instrumentations-node/register',
+    ],
+    env: {},
+  },
+  'kit-10pct': { service: 'kit', nodeArgs: KIT_ARGS, env: { OTEL_TRACES_SAMPLER_ARG: '0.1' } },
+  'kit-no-tracing': { service: 'kit', nodeArgs: KIT_ARGS, env: { OTEL_SDK_DISABLED: 'true' } },
 };
+const ROUND_ORDER = Object.keys(VARIANTS) as Variant[];
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const log = (message: string) => console.log(`  ${message}`);
 
 function serviceEnv(variant: Variant, otlpUrl: string, upstreamUrl: string): Record<string, string> {
   return {
-    VARIANT: variant,
+    VARIANT: VARIANTS[variant].service,
     PORT: '0',
     UPSTREAM_URL: `${upstreamUrl}/price`,
     OTEL_SERVICE_NAME: `bench-${variant}`,
     OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
     TELEMETRY_DRAIN_MS: '0',
     LOG_LEVEL: 'info',
+    ...VARIANTS[variant].env,
   };
 }
 
@@ -59,24 +76,32 @@ export async function run(): Promise<void> {
   const receiver = await startProcess('receiver', 'receiver.ts', {});
   const upstream = await startProcess('upstream', 'upstream.ts', {});
   const startService = (variant: Variant, otlpUrl = receiver.url) =>
-    startProcess(variant, 'service.ts', serviceEnv(variant, otlpUrl, upstream.url), NODE_ARGS[variant]);
+    startProcess(
+      variant,
+      'service.ts',
+      serviceEnv(variant, otlpUrl, upstream.url),
+      VARIANTS[variant].nodeArgs,
+    );
   const rows: string[] = [];
-  const perVariant: Record<Variant, { rps: number[]; p99: number[]; startup: number[] }> = {
-    bare: { rps: [], p99: [], startup: [] },
-    kit: { rps: [], p99: [], startup: [] },
-    auto: { rps: [], p99: [], startup: [] },
-  };
+  const perVariant = Object.fromEntries(
+    ROUND_ORDER.map((variant) => [
+      variant,
+      { rps: [] as number[], p99: [] as number[], startup: [] as number[] },
+    ]),
+  ) as Record<Variant, { rps: number[]; p99: number[]; startup: number[] }>;
   const ratios = {
     vsBare: [] as number[],
     vsAuto: [] as number[],
     p99VsBare: [] as number[],
+    sampledVsBare: [] as number[],
+    noTracingVsBare: [] as number[],
   };
 
   try {
-    // 1. Throughput, p99 and start-up: bare, kit, auto, bare, kit, auto, …
+    // 1. Throughput, p99 and start-up: bare, kit, auto, kit-10pct, kit-no-tracing, bare, kit, …
     for (let round = 1; round <= ROUNDS; round++) {
       const results: Partial<Record<Variant, { rps: number; p99: number; startup: number }>> = {};
-      for (const variant of VARIANTS) {
+      for (const variant of ROUND_ORDER) {
         const service = await startService(variant);
         const startup = await timeToFirst200(service.url, service.startedAt);
         await load(service.url, { durationS: WARMUP_S });
@@ -94,10 +119,15 @@ export async function run(): Promise<void> {
           `round ${round} ${variant}: ${Math.round(measured.rps)} req/s, p99 ${measured.p99Ms} ms, first 200 after ${Math.round(startup)} ms`,
         );
       }
-      const { bare, kit, auto } = results as Record<Variant, { rps: number; p99: number; startup: number }>;
+      const { bare, kit, auto, ...other } = results as Record<
+        Variant,
+        { rps: number; p99: number; startup: number }
+      >;
       ratios.vsBare.push(kit.rps / bare.rps);
       ratios.vsAuto.push(kit.rps / auto.rps);
       ratios.p99VsBare.push(kit.p99 / bare.p99);
+      ratios.sampledVsBare.push(other['kit-10pct'].rps / bare.rps);
+      ratios.noTracingVsBare.push(other['kit-no-tracing'].rps / bare.rps);
     }
 
     // 1b. Start-up: one first-200 time per round is too noisy on a shared machine (±100 ms), so bare
@@ -211,6 +241,8 @@ export async function run(): Promise<void> {
       throughput_ratio_vs_bare: round2(median(ratios.vsBare)),
       throughput_ratio_vs_auto: round2(median(ratios.vsAuto)),
       p99_ratio_vs_bare: round2(median(ratios.p99VsBare)),
+      throughput_ratio_vs_bare_sampled_10pct: round2(median(ratios.sampledVsBare)),
+      throughput_ratio_vs_bare_tracing_off: round2(median(ratios.noTracingVsBare)),
       startup_delta_ms: Math.round(median(startupDeltas)),
       logger_ratio_vs_pino: round2(median(loggerRatios)),
       rss_growth_mb_exporter_down: round2(downFixed.rssAfter - downFixed.rssBefore),
@@ -227,6 +259,8 @@ export async function run(): Promise<void> {
       bare_rps: Math.round(median(perVariant.bare.rps)),
       kit_rps: Math.round(median(perVariant.kit.rps)),
       auto_rps: Math.round(median(perVariant.auto.rps)),
+      kit_10pct_rps: Math.round(median(perVariant['kit-10pct'].rps)),
+      kit_no_tracing_rps: Math.round(median(perVariant['kit-no-tracing'].rps)),
       bare_first_200_ms: Math.round(median(perVariant.bare.startup)),
       kit_first_200_ms: Math.round(median(perVariant.kit.startup)),
       auto_first_200_ms: Math.round(median(perVariant.auto.startup)),
@@ -280,7 +314,7 @@ export async function run(): Promise<void> {
     }
     const stored = await writeBenchmarkSection('telemetry', {
       description:
-        'One route in three service processes — bare (no telemetry), kit (@telemetry-kit/telemetry via --import), auto (@opentelemetry/auto-instrumentations-node defaults, with the ESM loader hook its docs require for ESM services) — parsing a ~1 KB JSON body, logging one line, calling one local upstream over HTTP; all export OTLP/HTTP to one local receiver that accepts and drops. Variants run interleaved, one fresh process each, with a warm-up; ratios are medians of per-round ratios. Memory and p99 under a fixed rate are measured after each process has settled for 30 s at that rate, bare alongside as the reference; the exporter-down p99 ratio comes from alternating windows of the two settled kit processes.',
+        'One route, three ways of running its service process — bare (no telemetry), kit (@telemetry-kit/telemetry via --import, defaults: every request traced), auto (@opentelemetry/auto-instrumentations-node defaults, with the ESM loader hook its docs require for ESM services) — parsing a ~1 KB JSON body, logging one line, calling one local upstream over HTTP; all export OTLP/HTTP to one local receiver that accepts and drops. Variants run interleaved, one fresh process each, with a warm-up; ratios are medians of per-round ratios. Two more kit rows in each round show where the cost is, without a goal: kit-10pct samples 10% of new traces (OTEL_TRACES_SAMPLER_ARG=0.1), kit-no-tracing has logs, metrics and health but no spans or instrumentation (OTEL_SDK_DISABLED=true). Memory and p99 under a fixed rate are measured after each process has settled for 30 s at that rate, bare alongside as the reference; the exporter-down p99 ratio comes from alternating windows of the two settled kit processes.',
       figures,
       goals: {
         throughput_ratio_vs_bare: '>= 0.80',
