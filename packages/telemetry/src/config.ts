@@ -26,6 +26,8 @@ export interface ResolvedConfig {
   prettyLogs: boolean;
   /** TELEMETRY_HTTP_SERVER: who traces incoming requests. */
   httpServer: HttpServerTracing;
+  /** OTEL_SDK_DISABLED=true: no spans, no instrumentation. */
+  sdkDisabled: boolean;
 }
 
 export interface ConfigOverrides {
@@ -61,7 +63,11 @@ function nonEmpty(...values: (string | undefined)[]): string | undefined {
   return values.find((v) => v !== undefined && v.trim() !== '')?.trim();
 }
 
-/** OTEL_SDK_DISABLED=true (OTel spec): no spans, no instrumentation; logs, metrics and health stay. */
+/**
+ * OTEL_SDK_DISABLED=true (OTel spec): no spans, no instrumentation; logs, metrics and health stay.
+ * `register` asks before the SDK starts (whether to install the loader hook); the SDK reads it as
+ * `config.sdkDisabled`.
+ */
 export function sdkDisabledByEnv(env: Env = process.env): boolean {
   return env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
 }
@@ -124,6 +130,7 @@ export function resolveConfig(overrides: ConfigOverrides = {}, env: Env = proces
     pseudonymKey: keySource ? Buffer.from(keySource) : randomBytes(32),
     prettyLogs: overrides.prettyLogs ?? (environment === 'development' && process.stdout.isTTY === true),
     httpServer: httpServer as HttpServerTracing,
+    sdkDisabled: sdkDisabledByEnv(env),
   };
 }
 

@@ -31,7 +31,6 @@ import {
   pseudonymize,
   type ResolvedConfig,
   resolveConfig,
-  sdkDisabledByEnv,
 } from './config.ts';
 import { requestContext } from './context.ts';
 import { type ErrorReportSink, ErrorTracker } from './errors.ts';
@@ -205,7 +204,7 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
   // OTEL_SDK_DISABLED: no spans at all. An instrumentation patches (or subscribes to diagnostics
   // channels) as soon as it is constructed, so the defaults are not even constructed and the caller's
   // are switched off; the server span of handler() is not sampled. Logs, metrics and health stay.
-  const sdkDisabled = sdkDisabledByEnv();
+  const { sdkDisabled } = config;
   if (sdkDisabled) for (const instrumentation of options.instrumentations ?? []) instrumentation.disable();
   const instrumentations = sdkDisabled
     ? []

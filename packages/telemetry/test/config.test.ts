@@ -45,6 +45,15 @@ describe('pseudonymize', () => {
   });
 });
 
+describe('OTEL_SDK_DISABLED', () => {
+  it('is read with the rest of the environment: only "true" (any case, trimmed) disables', () => {
+    expect(resolveConfig({}, {}).sdkDisabled).toBe(false);
+    expect(resolveConfig({}, { OTEL_SDK_DISABLED: ' TRUE ' }).sdkDisabled).toBe(true);
+    expect(resolveConfig({}, { OTEL_SDK_DISABLED: 'false' }).sdkDisabled).toBe(false);
+    expect(resolveConfig({}, { OTEL_SDK_DISABLED: '1' }).sdkDisabled).toBe(false);
+  });
+});
+
 describe('TELEMETRY_HTTP_SERVER', () => {
   it('defaults to the handler, reads TELEMETRY_HTTP_SERVER, and refuses unknown modes with the list', () => {
     expect(resolveConfig({}, {}).httpServer).toBe('handler');
