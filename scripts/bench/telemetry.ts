@@ -119,15 +119,13 @@ export async function run(): Promise<void> {
           `round ${round} ${variant}: ${Math.round(measured.rps)} req/s, p99 ${measured.p99Ms} ms, first 200 after ${Math.round(startup)} ms`,
         );
       }
-      const { bare, kit, auto, ...other } = results as Record<
-        Variant,
-        { rps: number; p99: number; startup: number }
-      >;
+      const all = results as Record<Variant, { rps: number; p99: number; startup: number }>;
+      const { bare, kit, auto } = all;
       ratios.vsBare.push(kit.rps / bare.rps);
       ratios.vsAuto.push(kit.rps / auto.rps);
       ratios.p99VsBare.push(kit.p99 / bare.p99);
-      ratios.sampledVsBare.push(other['kit-10pct'].rps / bare.rps);
-      ratios.noTracingVsBare.push(other['kit-no-tracing'].rps / bare.rps);
+      ratios.sampledVsBare.push(all['kit-10pct'].rps / bare.rps);
+      ratios.noTracingVsBare.push(all['kit-no-tracing'].rps / bare.rps);
     }
 
     // 1b. Start-up: one first-200 time per round is too noisy on a shared machine (±100 ms), so bare
