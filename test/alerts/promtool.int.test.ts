@@ -85,9 +85,19 @@ describeWithContainers(
     });
 
     it('passes every unit test in grafana/alerts/tests (each rule firing and not firing)', async () => {
-      const result = await run(['test', 'rules', ...testFiles], '/work/grafana/alerts/tests');
+      // promtool 3 prints one SUCCESS per file and no file names; its JUnit report names each file.
+      const result = await run(
+        ['test', 'rules', '--junit=/tmp/promtool-junit.xml', ...testFiles],
+        '/work/grafana/alerts/tests',
+      );
       expect(result.exitCode, result.output).toBe(0);
-      for (const file of testFiles) expect(result.output).toContain(`Unit Testing:  ${file}`);
+      const junit = (await promtool.exec(['cat', '/tmp/promtool-junit.xml'])).output;
+      for (const file of testFiles) {
+        const suite = new RegExp(
+          `<testsuite name="${file.replaceAll('.', '\\.')}" tests="([1-9]\\d*)" failures="0"`,
+        );
+        expect(junit, `${file} ran no test or had failures`).toMatch(suite);
+      }
     });
 
     it('fails on a test whose expectation is wrong, so a broken rule cannot pass unnoticed', async () => {
