@@ -35,8 +35,10 @@ describe('Grafana datasources (compose/grafana/provisioning)', () => {
   });
 
   it('link exemplars, log lines and spans both ways', () => {
+    // The services' OpenMetrics exemplars say trace_id; Tempo's metrics-generator says traceID.
     expect(byUid('prometheus').jsonData.exemplarTraceIdDestinations).toEqual([
       expect.objectContaining({ name: 'trace_id', datasourceUid: 'tempo' }),
+      expect.objectContaining({ name: 'traceID', datasourceUid: 'tempo' }),
     ]);
     expect(byUid('loki').jsonData.derivedFields).toEqual(
       expect.arrayContaining([expect.objectContaining({ matcherRegex: 'trace_id', datasourceUid: 'tempo' })]),
@@ -85,6 +87,30 @@ describe('Grafana datasources (compose/grafana/provisioning)', () => {
 });
 
 describe('Loki, Tempo and Alloy configurations', () => {
+  it('Loki caches range-query results (cache_results), not only sizes a cache it never uses', () => {
+    const loki = parse(text('loki/loki.yaml')) as {
+      query_range: { cache_results?: boolean; results_cache?: unknown };
+    };
+    expect(loki.query_range.results_cache).toBeDefined();
+    expect(loki.query_range.cache_results).toBe(true);
+  });
+
+  it('Tempo 3 has none of the keys 3.0 removed, and answers searches up to now', () => {
+    const tempo = parse(text('tempo/tempo.yaml')) as Record<string, unknown> & {
+      metrics_generator: Record<string, unknown>;
+      query_frontend?: { query_end_cutoff?: string };
+      backend_worker?: { compaction?: { block_retention?: string } };
+      overrides: { defaults: { metrics_generator: { processors: string[] } } };
+    };
+    // 3.0 parses strictly (cmd/tempo/main.go): any of these stops it at start.
+    expect(Object.keys(tempo)).not.toContain('ingester');
+    expect(Object.keys(tempo)).not.toContain('compactor');
+    expect(Object.keys(tempo.metrics_generator)).not.toContain('traces_storage');
+    expect(tempo.overrides.defaults.metrics_generator.processors).not.toContain('local-blocks');
+    expect(tempo.backend_worker?.compaction?.block_retention).toBe('168h');
+    expect(tempo.query_frontend?.query_end_cutoff).toBe('0s');
+  });
+
   it('Loki keeps logs 7 days and the compactor deletes older ones', () => {
     const loki = parse(text('loki/loki.yaml')) as {
       limits_config: { retention_period: string };
@@ -121,7 +147,7 @@ describe('Loki, Tempo and Alloy configurations', () => {
     expect(alloy).toMatch(/target_label {2}= "service"/);
     expect(alloy).toMatch(/stage\.json \{/);
     expect(alloy).toMatch(/stage\.labels \{\s*values = \{ level = "" \}/);
-    expect(alloy).toMatch(/cors_allowed_origins = \[sys\.env\("WEB_ORIGIN"\)\]/);
+    expect(alloy).toMatch(/cors_allowed_origins = string\.split\(sys\.env\("WEB_ORIGINS"\), ","\)/);
     expect(alloy).toMatch(
       /faro\.receiver "web" \{[\s\S]*logs {3}= \[loki\.write\.local\.receiver\][\s\S]*traces = \[otelcol/,
     );
@@ -129,7 +155,37 @@ describe('Loki, Tempo and Alloy configurations', () => {
     const alloyEnv = (services.alloy as { environment?: Record<string, string> }).environment ?? {};
     // compose's own interpolation syntax, compared as written in the file
     const webPort = '$' + '{WEB_PORT:-3000}';
-    expect(alloyEnv.WEB_ORIGIN).toBe(`http://localhost:${webPort}`);
+    // A browser may open the web app by name or by address; both must be allowed.
+    expect(alloyEnv.WEB_ORIGINS?.split(',')).toEqual([
+      `http://localhost:${webPort}`,
+      `http://127.0.0.1:${webPort}`,
+    ]);
     expect(services.web?.ports?.[0]).toBe(`127.0.0.1:${webPort}:8080`);
+  });
+
+  it('Alloy sets no level label on a line that has none (no "<no value>")', () => {
+    const template = /stage\.template \{\s*source\s*= "level"\s*template = "(.*)"\n/.exec(
+      text('alloy/config.alloy'),
+    )?.[1];
+    expect(template, 'the level template').toBeDefined();
+    // Go templates print "<no value>" for a missing .Value; `with` renders nothing instead, and an
+    // empty result removes the field (stages/template.go, grafana/alloy v1.18.1).
+    expect(template).toMatch(/^\{\{ with \.Value \}\}.*\{\{ end \}\}$/);
+    const outsideWith = template?.replace(/\{\{ with \.Value \}\}.*\{\{ end \}\}$/, '');
+    expect(outsideWith).toBe('');
+    expect(template).not.toContain('.Value }}{{ end');
+  });
+
+  it('Alloy reads the logs of exited one-shots (the migrations), not only running containers', () => {
+    const discovery =
+      /discovery\.docker "containers" \{([\s\S]*?)\n\}/.exec(text('alloy/config.alloy'))?.[1] ?? '';
+    // Docker lists only running containers unless a status filter is given.
+    expect(discovery).toMatch(/filter \{\s*name\s*= "status"\s*values = \[[^\]]*"exited"[^\]]*\]/);
+    expect(discovery).toMatch(
+      /filter \{\s*name\s*= "label"\s*values = \["com\.docker\.compose\.project=telemetry-kit"\]/,
+    );
+    // A migration lives seconds; the default refresh (1m) would miss it when it was removed in between.
+    const refresh = /refresh_interval = "(\d+)s"/.exec(discovery)?.[1];
+    expect(Number(refresh), 'refresh_interval in seconds').toBeLessThanOrEqual(5);
   });
 });

@@ -46,7 +46,6 @@ export function nativeEnvironment(service: string, postgresPort = 5432): Record<
     LLM_BASE_URL: `${url('llm-emulator')}/v1`,
     RITUALS_URL: url('rituals'),
     MARKETPLACE_URL: url('marketplace'),
-    WEB_ORIGIN: url('web'),
     GATEWAY_URL: url('gateway'),
     FARO_COLLECTOR_URL: 'http://localhost:12347/collect',
     DATABASE_URL: `postgres://kit:kit-development-only@localhost:${postgresPort}/kit`,

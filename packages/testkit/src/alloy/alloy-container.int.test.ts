@@ -24,4 +24,15 @@ describeWithContainers('AlloyContainer (compose/alloy/config.alloy)', { images: 
     });
     expect(response.status).toBe(200);
   });
+
+  it.each(['http://localhost:3000', 'http://127.0.0.1:3000'])(
+    'answers a Faro CORS preflight from the web app at %s',
+    async (origin) => {
+      const preflight = await fetch(alloy.faroUrl, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST' },
+      });
+      expect(preflight.headers.get('access-control-allow-origin')).toBe(origin);
+    },
+  );
 });

@@ -12,6 +12,8 @@ export const ALLOY_OTLP_HTTP_PORT = 4318;
 export const ALLOY_FARO_PORT = 12347;
 const CONFIG_PATH = '/etc/alloy/config.alloy';
 const DOCKER_SOCKET = '/var/run/docker.sock';
+/** The web app's origins as compose gives them (WEB_PORT 3000): by name and by address. */
+export const DEFAULT_WEB_ORIGINS = ['http://localhost:3000', 'http://127.0.0.1:3000'] as const;
 
 /**
  * Grafana Alloy, from ALLOY_IMAGE in images.env, run as compose runs it; by default with
@@ -24,8 +26,32 @@ export class AlloyContainer extends GenericContainer {
   constructor(image = resolveImage('ALLOY_IMAGE')) {
     super(image);
     this.withExposedPorts(ALLOY_HTTP_PORT, ALLOY_OTLP_GRPC_PORT, ALLOY_OTLP_HTTP_PORT, ALLOY_FARO_PORT)
+      .withWebOrigins(...DEFAULT_WEB_ORIGINS)
       .withWaitStrategy(Wait.forHttp('/-/ready', ALLOY_HTTP_PORT).forStatusCode(200))
       .withStartupTimeout(120_000);
+  }
+
+  /**
+   * The browser origins the Faro receiver accepts (CORS), as config.alloy reads them from WEB_ORIGINS;
+   * by default the web app's, by name and by address. Without one, every browser event is refused.
+   */
+  withWebOrigins(...origins: string[]): this {
+    if (origins.length === 0)
+      throw new Error('withWebOrigins needs at least one origin, e.g. http://localhost:3000');
+    for (const origin of origins) {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        parsed = undefined;
+      }
+      if (parsed?.origin !== origin) {
+        throw new Error(
+          `"${origin}" is not a browser origin — give scheme, host and port only, e.g. http://localhost:3000`,
+        );
+      }
+    }
+    return this.withEnvironment({ WEB_ORIGINS: origins.join(',') });
   }
 
   withConfig(source: ConfigSource | string): this {
