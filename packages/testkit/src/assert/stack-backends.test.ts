@@ -1,5 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { logRecordsFromLoki, traceFromTempo } from './stack-backends.ts';
+import { logRecordsFromLoki, lokiBackend, traceFromTempo } from './stack-backends.ts';
 
 // Response shapes as Tempo's and Loki's HTTP API documentation shows them; the containers' own
 // tests (which need the images) read them from the real services.
@@ -84,12 +86,89 @@ describe('reading Loki’s query_range answer', () => {
         traceId: '0af7651916cd43dd8448eb211c80319c',
         timeUnixNano: '1767225600000000000',
       }),
+      // A line that is not JSON takes its level from the stream's label.
       expect.objectContaining({
         service: 'gateway',
-        level: undefined,
+        level: 'info',
         message: 'plain text line',
         traceId: undefined,
       }),
     ]);
+  });
+});
+
+describe('finding log lines by trace id in Loki', () => {
+  const traceId = '0af7651916cd43dd8448eb211c80319c';
+  // An OTLP-ingested record: the line is the log body, the ids are structured metadata, which Loki
+  // returns among the stream labels.
+  const otlpAnswer = {
+    status: 'success',
+    data: {
+      resultType: 'streams',
+      result: [
+        {
+          stream: {
+            service_name: 'checkout',
+            trace_id: traceId,
+            span_id: 'b7ad6b7169203331',
+            detected_level: 'warn',
+          },
+          values: [['1767225600000000000', 'payment retried']],
+        },
+      ],
+    },
+  };
+
+  async function withFakeLoki<T>(answer: unknown, use: (url: string, queries: string[]) => Promise<T>) {
+    const queries: string[] = [];
+    const server = createServer((request, response) => {
+      queries.push(new URL(request.url ?? '/', 'http://loki').searchParams.get('query') ?? '');
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      return await use(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, queries);
+    } finally {
+      server.close();
+    }
+  }
+
+  it('asks for the trace id in structured metadata, not in the line', async () => {
+    await withFakeLoki(otlpAnswer, async (url, queries) => {
+      await lokiBackend(url).findLogs({ service: 'checkout', traceId: traceId.toUpperCase() });
+      expect(queries).toEqual([`{service_name="checkout"} | trace_id="${traceId}"`]);
+    });
+  });
+
+  it('finds an OTLP-ingested line, whose body does not contain its trace id', async () => {
+    const found = await withFakeLoki(otlpAnswer, (url) =>
+      lokiBackend(url).findLogs({ service: 'checkout', traceId }),
+    );
+    expect(found).toEqual([
+      expect.objectContaining({
+        service: 'checkout',
+        message: 'payment retried',
+        traceId,
+        spanId: 'b7ad6b7169203331',
+        level: 'warn',
+      }),
+    ]);
+  });
+
+  it('reads structured metadata given beside each line (categorised labels)', () => {
+    const [record] = logRecordsFromLoki({
+      data: {
+        resultType: 'streams',
+        result: [
+          {
+            stream: { service_name: 'checkout' },
+            values: [
+              ['1767225600000000000', 'payment retried', { structuredMetadata: { trace_id: traceId } }],
+            ],
+          },
+        ],
+      },
+    });
+    expect(record?.traceId).toBe(traceId);
   });
 });

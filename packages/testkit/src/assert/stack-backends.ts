@@ -1,5 +1,6 @@
 import { logRecordFromJsonLine } from '../sink/log-lines.ts';
 import type { TelemetryLogRecord, TelemetryTrace } from '../sink/model.ts';
+import { levelFromPino } from '../sink/model.ts';
 import type { OtlpObject } from '../sink/otlp.ts';
 import { spansFromRequest } from '../sink/otlp.ts';
 import type { LogBackend, LogQuery, MetricBackend, TraceBackend, TraceQuery } from './backend.ts';
@@ -32,8 +33,8 @@ export function traceFromTempo(body: unknown): TelemetryTrace | undefined {
 }
 
 /**
- * Tempo's HTTP API as a trace backend: by id through /api/traces/<id> (present in every Tempo 2.x), otherwise a TraceQL search
- * on the services asked for, then each trace found by id.
+ * Tempo's HTTP API as a trace backend: by id through /api/traces/<id> (Tempo 2.x and 3.x,
+ * pkg/api/http.go), otherwise a TraceQL search on the services asked for, then each trace found by id.
  */
 export function tempoBackend(url: string, options: LookbackOptions = {}): TraceBackend {
   const lookback = options.lookbackSeconds ?? 3600;
@@ -76,33 +77,43 @@ export interface LokiBackendOptions extends LookbackOptions {
   serviceLabel?: string;
 }
 
-/** Reads a Loki query_range answer (streams of [ns, line]) into log records; JSON lines are parsed. */
+type LokiValue = [string, string] | [string, string, { structuredMetadata?: Record<string, string> }];
+
+/**
+ * Reads a Loki query_range answer (streams of [ns, line]) into log records; JSON lines are parsed.
+ * Trace and span ids, and the level, also come from structured metadata: Loki returns it among the
+ * stream labels (or, with categorised labels, beside each line), and an OTLP-ingested line carries
+ * its ids only there.
+ */
 export function logRecordsFromLoki(body: unknown, serviceLabel = 'service_name'): TelemetryLogRecord[] {
   const b = body as {
     data?: {
       resultType?: string;
-      result?: Array<{ stream: Record<string, string>; values: Array<[string, string]> }>;
+      result?: Array<{ stream: Record<string, string>; values: LokiValue[] }>;
     };
   };
   if (b.data?.resultType !== 'streams') return [];
   const records: TelemetryLogRecord[] = [];
   for (const { stream, values } of b.data.result ?? []) {
     const service = stream[serviceLabel] ?? stream.service ?? stream.job;
-    for (const [ns, line] of values) {
-      const record = logRecordFromJsonLine(line, { ...(service ? { service } : {}), labels: stream });
+    for (const [ns, line, categorised] of values) {
+      const labels = { ...stream, ...(categorised?.structuredMetadata ?? {}) };
+      const record = logRecordFromJsonLine(line, { ...(service ? { service } : {}), labels });
+      const traceId = record?.traceId ?? labels.trace_id?.toLowerCase();
+      const spanId = record?.spanId ?? labels.span_id?.toLowerCase();
       records.push(
         record
-          ? { ...record, timeUnixNano: ns }
+          ? { ...record, timeUnixNano: ns, traceId, spanId }
           : {
               timeUnixNano: ns,
-              level: undefined,
+              level: levelFromPino(labels.level ?? labels.detected_level),
               message: line,
               body: line,
               fields: {},
               service: service ?? 'unknown_service',
-              traceId: undefined,
-              spanId: undefined,
-              resource: stream,
+              traceId,
+              spanId,
+              resource: labels,
             },
       );
     }
@@ -110,7 +121,10 @@ export function logRecordsFromLoki(body: unknown, serviceLabel = 'service_name')
   return records;
 }
 
-/** Loki's HTTP API as a log backend: LogQL over the service's stream, filtered by trace id. */
+/**
+ * Loki's HTTP API as a log backend: LogQL over the service's stream, filtered by the trace id in
+ * structured metadata (where Alloy puts a JSON line's trace_id, and Loki an OTLP record's).
+ */
 export function lokiBackend(url: string, options: LokiBackendOptions = {}): LogBackend {
   const serviceLabel = options.serviceLabel ?? 'service_name';
   const lookback = options.lookbackSeconds ?? 3600;
@@ -122,7 +136,7 @@ export function lokiBackend(url: string, options: LokiBackendOptions = {}): LogB
         ? `{${serviceLabel}=${JSON.stringify(query.service)}}`
         : `{${serviceLabel}=~".+"}`;
       const logql = query.traceId
-        ? `${selector} |= ${JSON.stringify(query.traceId.toLowerCase())}`
+        ? `${selector} | trace_id=${JSON.stringify(query.traceId.toLowerCase())}`
         : selector;
       const endNs = BigInt(Date.now()) * 1_000_000n;
       const params = new URLSearchParams({
