@@ -14,6 +14,8 @@ export interface LocatedQuery {
   where: string;
   language: QueryLanguage;
   expr: string;
+  /** A panel target that asks Grafana for exemplars (Prometheus only). */
+  exemplar?: boolean;
 }
 
 /** Grafana's built-in macros, replaced by a value of the same kind before parsing. */
@@ -46,7 +48,8 @@ function languageOf(datasourceUid: string | undefined, target: Json): QueryLangu
 function targetQuery(where: string, datasourceUid: string | undefined, target: Json): LocatedQuery[] {
   const language = languageOf(datasourceUid, target);
   const expr = language === 'traceql' ? str(target.query) : str(target.expr);
-  return language && expr !== undefined ? [{ where, language, expr }] : [];
+  if (!language || expr === undefined) return [];
+  return [target.exemplar === true ? { where, language, expr, exemplar: true } : { where, language, expr }];
 }
 
 /** The queries inside an Explore URL (`panes=` JSON), as data links to logs and traces carry them. */

@@ -3,6 +3,8 @@ import type { ExportResult } from '@opentelemetry/core';
 import { ExportResultCode } from '@opentelemetry/core';
 import { MetricReader } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import type { ExemplarStore } from './exemplars.ts';
+import { acceptsOpenMetrics, OPENMETRICS_CONTENT_TYPE, serializeOpenMetrics } from './openmetrics.ts';
 
 // Both exporters load their heavy dependencies (protobuf encoding, Prometheus serialisation) on first
 // use rather than at start-up: a service answers its first request sooner, and a service that is
@@ -48,9 +50,18 @@ export class LazyOtlpTraceExporter implements SpanExporter {
   }
 }
 
-/** A pull reader that renders the Prometheus text format on request (/metrics). */
+/**
+ * A pull reader that renders /metrics on request: OpenMetrics with exemplars when the scraper asks for
+ * it (Prometheus does), the Prometheus text format otherwise.
+ */
 export class PrometheusReader extends MetricReader {
   #serializer: Promise<{ serialize: (m: never) => string }> | undefined;
+  readonly #exemplars: ExemplarStore | undefined;
+
+  constructor(exemplars?: ExemplarStore) {
+    super();
+    this.#exemplars = exemplars;
+  }
 
   protected override async onShutdown(): Promise<void> {}
   protected override async onForceFlush(): Promise<void> {}
@@ -63,11 +74,20 @@ export class PrometheusReader extends MetricReader {
     return serializer.serialize(resourceMetrics as never);
   }
 
-  handle(_req: IncomingMessage, res: ServerResponse): void {
-    this.text().then(
+  async openMetricsText(): Promise<string> {
+    const { resourceMetrics } = await this.collect();
+    return serializeOpenMetrics(resourceMetrics, this.#exemplars);
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const openMetrics = acceptsOpenMetrics(req.headers.accept);
+    (openMetrics ? this.openMetricsText() : this.text()).then(
       (body) => {
         res.statusCode = 200;
-        res.setHeader('content-type', 'text/plain; version=0.0.4; charset=utf-8');
+        res.setHeader(
+          'content-type',
+          openMetrics ? OPENMETRICS_CONTENT_TYPE : 'text/plain; version=0.0.4; charset=utf-8',
+        );
         res.end(body);
       },
       (error: Error) => {

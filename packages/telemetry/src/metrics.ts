@@ -1,9 +1,10 @@
-import { type Attributes, diag, type Meter } from '@opentelemetry/api';
+import { type Attributes, diag, type Meter, type MetricOptions } from '@opentelemetry/api';
 import {
   AggregationType,
   createAllowListAttributesProcessor,
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
+import type { HistogramShape } from './exemplars.ts';
 import { redactAttributes } from './redact/redact.ts';
 
 /** Seconds; the semantic-convention advice for HTTP durations, written out so dashboards can rely on it. */
@@ -41,30 +42,48 @@ export const RUNTIME_UNIT_NAMES: Record<string, string> = {
   'process.cpu.time': 'process_cpu_time_seconds',
 };
 
+/** The labels each HTTP duration histogram keeps (its view drops every other attribute). */
+const HTTP_HISTOGRAM_LABELS: Readonly<Record<string, readonly string[]>> = {
+  [METRIC_HTTP_SERVER_DURATION]: ['http.request.method', 'http.route', 'http.response.status_code'],
+  [METRIC_HTTP_CLIENT_DURATION]: ['http.request.method', 'server.address', 'http.response.status_code'],
+};
+
+/** sdk-metrics' bucket boundaries for a histogram with neither a view nor advice. */
+const SDK_DEFAULT_BOUNDARIES = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];
+
+// The Prometheus exporter (0.301) does not append units, so the views name the series exactly as
+// docs/metrics.md does.
+const httpHistogramName = (instrumentName: string) => `${instrumentName.replaceAll('.', '_')}_seconds`;
+
+/**
+ * The series name, kept labels and buckets of a histogram as telemetryViews() shapes it: what an
+ * exemplar must be filed under to sit beside the right bucket on /metrics.
+ */
+export function histogramShape(instrumentName: string, options?: MetricOptions): HistogramShape {
+  const labels = HTTP_HISTOGRAM_LABELS[instrumentName];
+  if (labels) return { name: httpHistogramName(instrumentName), labels, boundaries: HTTP_DURATION_BUCKETS };
+  return {
+    name: instrumentName,
+    boundaries: [...(options?.advice?.explicitBucketBoundaries ?? SDK_DEFAULT_BOUNDARIES)].sort(
+      (a, b) => a - b,
+    ),
+  };
+}
+
 /** Views: explicit buckets, a fixed label set per HTTP histogram, and a cap on error fingerprints. */
 export function telemetryViews(): ViewOptions[] {
-  // The Prometheus exporter (0.301) does not append units, so the views name the series exactly as
-  // docs/metrics.md does.
-  const httpHistogram = (instrumentName: string, labels: string[]): ViewOptions => ({
-    instrumentName,
-    name: `${instrumentName.replaceAll('.', '_')}_seconds`,
-    aggregation: {
-      type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
-      options: { boundaries: [...HTTP_DURATION_BUCKETS] },
-    },
-    attributesProcessors: [createAllowListAttributesProcessor(labels), redactingAttributesProcessor],
-  });
   return [
-    httpHistogram(METRIC_HTTP_SERVER_DURATION, [
-      'http.request.method',
-      'http.route',
-      'http.response.status_code',
-    ]),
-    httpHistogram(METRIC_HTTP_CLIENT_DURATION, [
-      'http.request.method',
-      'server.address',
-      'http.response.status_code',
-    ]),
+    ...Object.entries(HTTP_HISTOGRAM_LABELS).map(
+      ([instrumentName, labels]): ViewOptions => ({
+        instrumentName,
+        name: httpHistogramName(instrumentName),
+        aggregation: {
+          type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
+          options: { boundaries: [...HTTP_DURATION_BUCKETS] },
+        },
+        attributesProcessors: [createAllowListAttributesProcessor([...labels]), redactingAttributesProcessor],
+      }),
+    ),
     {
       instrumentName: METRIC_APP_ERRORS,
       attributesProcessors: [redactingAttributesProcessor],

@@ -34,6 +34,7 @@ import {
 } from './config.ts';
 import { requestContext } from './context.ts';
 import { type ErrorReportSink, ErrorTracker } from './errors.ts';
+import { ExemplarStore, exemplarMeterProvider } from './exemplars.ts';
 import { LazyOtlpTraceExporter, PrometheusReader } from './exporters.ts';
 import { Health, type ReadinessCheck } from './health.ts';
 import { BUILTIN_PATHS, type HandlerOptions, wrapHandler } from './http.ts';
@@ -46,6 +47,7 @@ import {
   boundedCounter,
   boundedHistogram,
   boundedUpDownCounter,
+  histogramShape,
   type LabelSets,
   METRIC_APP_ERRORS,
   METRIC_EXPORT_DROPPED,
@@ -197,7 +199,8 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
   if (existing) return existing;
 
   const config = resolveConfig(options);
-  const prometheus = new PrometheusReader();
+  const exemplars = new ExemplarStore();
+  const prometheus = new PrometheusReader(exemplars);
   const dropped: { counter?: Counter } = {};
   // The span processor needs the dropped counter before the meter provider exists; it forwards lazily.
   const droppedProxy: Counter = { add: (value, attributes) => dropped.counter?.add(value, attributes) };
@@ -234,7 +237,9 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
           ),
         ],
   });
-  const meterProvider = new MeterProvider({ resource, readers: [prometheus], views: telemetryViews() });
+  // Histograms note the sampled trace of each bucket's latest measurement: /metrics's exemplars.
+  const sdkMeterProvider = new MeterProvider({ resource, readers: [prometheus], views: telemetryViews() });
+  const meterProvider = exemplarMeterProvider(sdkMeterProvider, exemplars, histogramShape);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(
     new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
@@ -298,7 +303,9 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
     shuttingDown ??= withTimeout(
-      Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]).then(disableInstrumentations),
+      Promise.allSettled([tracerProvider.shutdown(), sdkMeterProvider.shutdown()]).then(
+        disableInstrumentations,
+      ),
       15_000,
     ).then(() => logger.flush());
     return shuttingDown;
