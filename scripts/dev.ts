@@ -54,7 +54,8 @@ const project = await loadProject({ native: true });
 const onHost = inProfiles(project.services, ['app'])
   .map((s) => s.name)
   .filter((name) => !(NATIVE_CONTAINERS as readonly string[]).includes(name));
-const stack = await up({ native: true, exclude: onHost });
+const plan = nativePlan(REPO_ROOT);
+const stack = await up({ native: true, exclude: onHost, onHost: plan.processes.map((p) => p.service) });
 if (stack.exitCode !== 0) process.exit(stack.exitCode);
 
 // The one-shots (the migrations) run on the host too, as their containers would, before the services.
@@ -77,7 +78,6 @@ for (const oneShot of inProfiles(project.services, ['app']).filter((s) => s.oneS
   }
 }
 
-const plan = nativePlan(REPO_ROOT);
 if (plan.missing.length > 0) {
   console.log(
     `! not started on the host: ${plan.missing.map((m) => `${m.service} (${m.reason})`).join(', ')}`,

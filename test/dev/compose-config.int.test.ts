@@ -1,9 +1,13 @@
+import { chmodSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { resolveImage } from '@telemetry-kit/testkit';
 import { describeWithContainers } from '@telemetry-kit/testkit/vitest';
 import { describe, expect, it } from 'vitest';
 import { $ } from 'zx';
 import { COMPOSE_FILE, composeArgs, NATIVE_COMPOSE_FILE, PIN_FILE } from '../../scripts/lib/dev/compose.ts';
+import type { RunningServices } from '../../scripts/lib/dev/scrape-targets.ts';
+import { ACTIVE_TARGETS_DIR, scrapeJobs, writeActiveTargets } from '../../scripts/lib/dev/scrape-targets.ts';
 import { root } from './dev-stack.ts';
 
 const quiet = $({ quiet: true, nothrow: true, cwd: root });
@@ -80,7 +84,7 @@ describeWithContainers(
       expect(config.services.prometheus?.image).toBe('mirror.example/prometheus:v2.53.3');
     });
 
-    it('under --native, Prometheus reads the host targets and can reach the host', async () => {
+    it('under --native, Prometheus reads the targets npm run dev writes and can reach the host', async () => {
       const result =
         await quiet`docker ${composeArgs({ native: true, profiles: ['telemetry'] })} config --format json`;
       const config = JSON.parse(result.stdout) as {
@@ -89,7 +93,7 @@ describeWithContainers(
         };
       };
       const targets = config.services.prometheus.volumes.find((v) => v.target === '/etc/prometheus/targets');
-      expect(targets?.source).toBe(path.join(root, 'compose/prometheus/targets/native'));
+      expect(targets?.source).toBe(ACTIVE_TARGETS_DIR);
       expect(config.services.prometheus.extra_hosts).toEqual(['host.docker.internal=host-gateway']);
       expect(NATIVE_COMPOSE_FILE).toMatch(/compose\.native\.yaml$/);
     });
@@ -102,11 +106,24 @@ describeWithContainers(
   'promtool check config: compose/prometheus/prometheus.yml with its targets and rule files',
   { images: ['PROMETHEUS_IMAGE'] },
   () => {
-    for (const targets of ['containers', 'native']) {
-      it(`is valid with the ${targets} targets`, async () => {
+    const everything = [...scrapeJobs().keys()];
+    const app = ['gateway', 'rituals', 'marketplace', 'llm-emulator', 'web'];
+    const runs: Record<string, RunningServices> = {
+      'everything in containers': { inContainers: everything },
+      'the services on the host (--native)': {
+        inContainers: everything.filter((job) => !app.includes(job)),
+        onHost: app,
+      },
+      'the telemetry profile only': { inContainers: ['prometheus', 'alertmanager', 'node-exporter'] },
+    };
+    for (const [name, running] of Object.entries(runs)) {
+      it(`is valid with the targets npm run dev writes for ${name}`, async () => {
+        const targets = mkdtempSync(path.join(os.tmpdir(), 'prometheus-targets-'));
+        writeActiveTargets(running, targets);
+        chmodSync(targets, 0o755);
         const mounts = [
           `${compose('prometheus/prometheus.yml')}:/etc/prometheus/prometheus.yml:ro`,
-          `${compose(`prometheus/targets/${targets}`)}:/etc/prometheus/targets:ro`,
+          `${targets}:/etc/prometheus/targets:ro`,
           `${compose('prometheus/rules')}:/etc/prometheus/rules:ro`,
         ].flatMap((mount) => ['-v', mount]);
         const image = resolveImage('PROMETHEUS_IMAGE');

@@ -68,7 +68,7 @@ describe('compose/compose.yaml conventions', () => {
     for (const [name, s] of entries) {
       for (const volume of s.volumes ?? []) {
         const [source = '', , mode] = volume.split(':');
-        if (source.startsWith('./') || source.startsWith('/')) {
+        if (source.startsWith('./') || source.startsWith('../') || source.startsWith('/')) {
           expect(mode, `${name}: ${volume}`).toBe('ro');
         } else {
           expect(Object.keys(volumes), `${name}: ${volume}`).toContain(source);

@@ -1,6 +1,8 @@
 import net from 'node:net';
 import { describeWithContainers } from '@telemetry-kit/testkit/vitest';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { $ } from 'zx';
+import { composeArgs } from '../../scripts/lib/dev/compose.ts';
 import type { VerbResult } from './dev-stack.ts';
 import {
   containerIds,
@@ -83,11 +85,39 @@ describeWithContainers(
       ]);
     });
 
+    it('does not scrape what it did not start, so nothing left out can page as ServiceDown', async () => {
+      // Scraping has begun (prometheus and alertmanager answer), and every job's targets are loaded.
+      await expect
+        .poll(async () => (await promQuery('up{job="alertmanager"}')).length, { timeout: 30_000 })
+        .toBe(1);
+      // The reference services (not in this profile) and whatever had no image here.
+      const engine = inject('containerEngine');
+      const leftOut = Object.entries(UNBUILDABLE_HERE)
+        .filter(([key]) => engine.missingImages[key] !== undefined)
+        .map(([, service]) => service);
+      const jobs = [...SERVICES, ...leftOut];
+      expect(
+        await promQuery(`up{job=~"${jobs.join('|')}"}`),
+        `scraped although not started: ${jobs.join(', ')}`,
+      ).toEqual([]);
+      expect(await promQuery('ALERTS{alertname="ServiceDown"}')).toEqual([]);
+    });
+
     it('running it again changes nothing: same containers, exit 0', async () => {
       const before = await containerIds();
       const again = await devUp('--profile', 'telemetry');
       expect(again.exitCode, again.output).toBe(0);
       expect(await containerIds()).toEqual(before);
+    });
+
+    it('still sees a component it started go down (up == 0), the signal ServiceDown fires on', async () => {
+      await $({ quiet: true })`docker ${composeArgs({ profiles: ['telemetry'] })} stop alertmanager`;
+      await expect
+        .poll(async () => (await promQuery('up{job="alertmanager"}')).map((s) => s.value[1]), {
+          timeout: 30_000,
+          interval: 1_000,
+        })
+        .toEqual(['0']);
     });
 
     it('dev:down removes every container and network of the project', async () => {

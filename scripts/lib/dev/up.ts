@@ -23,11 +23,14 @@ import {
   portHoldersOnThisHost,
 } from './preflight.ts';
 import { formatEvent, StartupProgress } from './progress.ts';
+import { writeActiveTargets } from './scrape-targets.ts';
 import { entryPoints, formatTable } from './urls.ts';
 
 export interface UpOptions extends ComposeSelection {
   /** Services to leave in the file but not start (--native keeps the Node services off). */
   exclude?: readonly string[];
+  /** Services the caller runs on the host (--native), which Prometheus scrapes there. */
+  onHost?: readonly string[];
   log?: (line: string) => void;
 }
 
@@ -95,6 +98,12 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
   if (first) return fail(log, first.message);
   const memoryProblem = checkMemory(plan.start.filter((service) => !running.has(service.name)));
   if (memoryProblem) return fail(log, memoryProblem.message);
+
+  // Prometheus scrapes what runs, and nothing that was left out (it would page as ServiceDown).
+  writeActiveTargets({
+    inContainers: [...plan.start.map((s) => s.name), ...running],
+    ...(options.onHost ? { onHost: options.onHost } : {}),
+  });
 
   log(`▶ starting ${plan.start.map((s) => s.name).join(', ')}`);
   const leftOutLine = describeLeftOut(plan.leftOut);

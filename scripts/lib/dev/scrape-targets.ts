@@ -1,0 +1,66 @@
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from './compose.ts';
+
+// Prometheus scrapes each service through a file_sd file named after its job (the service's name).
+// compose/prometheus/targets/ holds where each one answers: containers/ and native/ for the reference
+// services (in a container, or on the host under --native), stack/ for the telemetry components.
+// `npm run dev` copies the files of what it actually starts into the folder compose mounts, and an
+// empty list for everything else: a component it left out (image missing, profile not asked for) is
+// not scraped, so it raises no ServiceDown; one that was started and then died still does (up == 0).
+
+export const TARGET_TEMPLATES_DIR = path.join(REPO_ROOT, 'compose/prometheus/targets');
+/** What compose mounts at /etc/prometheus/targets (compose/compose.yaml, service prometheus). */
+export const ACTIVE_TARGETS_DIR = path.join(REPO_ROOT, '.dev/prometheus-targets');
+
+export type TargetSet = 'containers' | 'native' | 'stack';
+
+/** Every job with a target file, and the sets that have one for it. */
+export function scrapeJobs(templates = TARGET_TEMPLATES_DIR): Map<string, TargetSet[]> {
+  const jobs = new Map<string, TargetSet[]>();
+  for (const set of ['containers', 'native', 'stack'] as const) {
+    for (const file of readdirSync(path.join(templates, set)).filter((f) => f.endsWith('.json'))) {
+      const job = file.slice(0, -'.json'.length);
+      jobs.set(job, [...(jobs.get(job) ?? []), set]);
+    }
+  }
+  return jobs;
+}
+
+export interface RunningServices {
+  /** Compose services about to run in containers. */
+  inContainers: readonly string[];
+  /** Services running on the host (`--native`). */
+  onHost?: readonly string[];
+}
+
+/** Each job's file_sd content: the template of where it runs, or an empty list when it does not. */
+export function activeTargets(
+  running: RunningServices,
+  templates = TARGET_TEMPLATES_DIR,
+): Map<string, string> {
+  const inContainers = new Set(running.inContainers);
+  const onHost = new Set(running.onHost ?? []);
+  const files = new Map<string, string>();
+  for (const [job, sets] of scrapeJobs(templates)) {
+    const set: TargetSet | undefined = onHost.has(job)
+      ? 'native'
+      : inContainers.has(job)
+        ? sets.find((s) => s !== 'native')
+        : undefined;
+    files.set(
+      `${job}.json`,
+      set && sets.includes(set) ? readFileSync(path.join(templates, set, `${job}.json`), 'utf8') : '[]\n',
+    );
+  }
+  return files;
+}
+
+/** Writes the active target files (and only those) where compose mounts them. */
+export function writeActiveTargets(running: RunningServices, dir = ACTIVE_TARGETS_DIR): void {
+  mkdirSync(dir, { recursive: true });
+  const files = activeTargets(running);
+  for (const stale of readdirSync(dir).filter((f) => !files.has(f))) rmSync(path.join(dir, stale));
+  // Prometheus re-reads a file_sd file when it changes, so a running Prometheus follows a re-run.
+  for (const [file, content] of files) writeFileSync(path.join(dir, file), content);
+}
