@@ -3,33 +3,14 @@
 // reference services, and each exemplar names a trace the services exported. The panels over Tempo's
 // span metrics get theirs from Tempo's metrics-generator: test/dev/full-stack.int.test.ts asks for
 // those where Tempo runs.
-import { loadDashboards } from '@telemetry-kit/observability-config/dashboards';
-import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
 import type { LocatedQuery } from '@telemetry-kit/observability-config/validate';
-import { dashboardQueries, substituteMacros } from '@telemetry-kit/observability-config/validate';
 import type { StartedPrometheusContainer } from '@telemetry-kit/testkit';
 import { PrometheusContainer } from '@telemetry-kit/testkit';
 import { describeWithContainers } from '@telemetry-kit/testkit/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { exemplarPanels, panelPromql, queryExemplars } from './lib/exemplar-panels.ts';
 import type { ReferenceApp } from './lib/stack.ts';
 import { startReferenceApp } from './lib/stack.ts';
-
-/** Series Tempo's metrics-generator writes; their exemplars need Tempo. */
-export const FROM_TEMPO = /\btraces_(spanmetrics|service_graph)_/;
-
-interface Exemplars {
-  seriesLabels: Record<string, string>;
-  exemplars: Array<{ labels: Record<string, string>; value: string; timestamp: number }>;
-}
-
-async function queryExemplars(prometheus: StartedPrometheusContainer, promql: string): Promise<Exemplars[]> {
-  const now = Date.now() / 1000;
-  const params = new URLSearchParams({ query: promql, start: String(now - 600), end: String(now + 60) });
-  const response = await fetch(`${prometheus.url}/api/v1/query_exemplars?${params}`);
-  const body = (await response.json()) as { status: string; data?: Exemplars[]; error?: string };
-  if (body.status !== 'success') throw new Error(`query_exemplars ${promql}: ${body.error}`);
-  return body.data ?? [];
-}
 
 describeWithContainers(
   'exemplars behind the latency panels',
@@ -40,9 +21,7 @@ describeWithContainers(
     let panels: LocatedQuery[];
 
     beforeAll(async () => {
-      panels = (await loadDashboards(REPO_ROOT))
-        .flatMap(dashboardQueries)
-        .filter((q) => q.exemplar && !FROM_TEMPO.test(q.expr));
+      panels = await exemplarPanels('services');
       app = await startReferenceApp();
       let container = new PrometheusContainer()
         // The services run on this host; the container reaches them through the bridge's gateway.
@@ -96,13 +75,13 @@ describeWithContainers(
 
     it('has Prometheus answer query_exemplars for each of those panel queries, with a trace the services sent', async () => {
       for (const panel of panels) {
-        const promql = substituteMacros(panel.expr.replaceAll('$job', '.+'));
+        const promql = panelPromql(panel);
         let traceIds: string[] = [];
         // The sink receives a span once its batch is exported, shortly after the scrape saw the exemplar.
         await expect
           .poll(
             async () => {
-              traceIds = (await queryExemplars(prometheus, promql)).flatMap((series) =>
+              traceIds = (await queryExemplars(prometheus.url, promql)).flatMap((series) =>
                 series.exemplars.flatMap((e) => (e.labels.trace_id ? [e.labels.trace_id] : [])),
               );
               const exported = new Set(app.sink.spans().map((span) => span.traceId));
