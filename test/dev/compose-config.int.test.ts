@@ -1,13 +1,18 @@
 import { chmodSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveImage } from '@telemetry-kit/testkit';
+import type { RunningServices } from '@telemetry-kit/testkit';
+import { resolveImage, scrapeJobs, writeActiveTargets } from '@telemetry-kit/testkit';
 import { describeWithContainers } from '@telemetry-kit/testkit/vitest';
 import { describe, expect, it } from 'vitest';
 import { $ } from 'zx';
-import { COMPOSE_FILE, composeArgs, NATIVE_COMPOSE_FILE, PIN_FILE } from '../../scripts/lib/dev/compose.ts';
-import type { RunningServices } from '../../scripts/lib/dev/scrape-targets.ts';
-import { ACTIVE_TARGETS_DIR, scrapeJobs, writeActiveTargets } from '../../scripts/lib/dev/scrape-targets.ts';
+import {
+  ACTIVE_TARGETS_DIR,
+  COMPOSE_FILE,
+  composeArgs,
+  NATIVE_COMPOSE_FILE,
+  PIN_FILE,
+} from '../../scripts/lib/dev/compose.ts';
 import { root } from './dev-stack.ts';
 
 const quiet = $({ quiet: true, nothrow: true, cwd: root });

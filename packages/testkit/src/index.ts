@@ -32,6 +32,8 @@ export { OtelLgtmContainer, StartedOtelLgtmContainer } from './lgtm/otel-lgtm-co
 export { LokiContainer, StartedLokiContainer } from './loki/loki-container.ts';
 export type { PromSample, ScrapeTarget } from './prometheus/prometheus-container.ts';
 export { PrometheusContainer, StartedPrometheusContainer } from './prometheus/prometheus-container.ts';
+export type { RunningServices } from './prometheus/scrape-targets.ts';
+export { scrapeJobs, writeActiveTargets } from './prometheus/scrape-targets.ts';
 export type { FromWorkspaceOptions } from './service/service-container.ts';
 export { ServiceContainer, StartedServiceContainer } from './service/service-container.ts';
 export { serviceBuildInputs } from './service/workspace.ts';

@@ -12,6 +12,8 @@ export const COMPOSE_FILE = path.join(REPO_ROOT, 'compose/compose.yaml');
 /** Overlay for `--native`: Prometheus scrapes the services on the host instead of in containers. */
 export const NATIVE_COMPOSE_FILE = path.join(REPO_ROOT, 'compose/compose.native.yaml');
 export const PROFILES = ['app', 'telemetry'] as const;
+/** Prometheus's file_sd folder (compose mounts it at /etc/prometheus/targets), written by `up`. */
+export const ACTIVE_TARGETS_DIR = path.join(REPO_ROOT, '.dev/prometheus-targets');
 
 export interface ComposeSelection {
   profiles?: readonly string[];

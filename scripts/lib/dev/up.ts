@@ -2,10 +2,12 @@ import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { writeActiveTargets } from '@telemetry-kit/testkit';
 import type { ProcessPromise } from 'zx';
 import { $ } from 'zx';
 import type { ComposeSelection } from './compose.ts';
 import {
+  ACTIVE_TARGETS_DIR,
   composeArgs,
   containerOnPort,
   loadProject,
@@ -23,7 +25,6 @@ import {
   portHoldersOnThisHost,
 } from './preflight.ts';
 import { formatEvent, StartupProgress } from './progress.ts';
-import { writeActiveTargets } from './scrape-targets.ts';
 import { entryPoints, formatTable } from './urls.ts';
 
 export interface UpOptions extends ComposeSelection {
@@ -100,10 +101,13 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
   if (memoryProblem) return fail(log, memoryProblem.message);
 
   // Prometheus scrapes what runs, and nothing that was left out (it would page as ServiceDown).
-  writeActiveTargets({
-    inContainers: [...plan.start.map((s) => s.name), ...running],
-    ...(options.onHost ? { onHost: options.onHost } : {}),
-  });
+  writeActiveTargets(
+    {
+      inContainers: [...plan.start.map((s) => s.name), ...running],
+      ...(options.onHost ? { onHost: options.onHost } : {}),
+    },
+    ACTIVE_TARGETS_DIR,
+  );
 
   log(`▶ starting ${plan.start.map((s) => s.name).join(', ')}`);
   const leftOutLine = describeLeftOut(plan.leftOut);

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { StartedNetwork, StartedTestContainer } from 'testcontainers';
 import { Network } from 'testcontainers';
@@ -16,6 +17,7 @@ import type { ImageKey } from '../images.ts';
 import { resolveImage } from '../images.ts';
 import { LokiContainer, type StartedLokiContainer } from '../loki/loki-container.ts';
 import { PrometheusContainer, type StartedPrometheusContainer } from '../prometheus/prometheus-container.ts';
+import { scrapeJobs, writeActiveTargets } from '../prometheus/scrape-targets.ts';
 import { type StartedTempoContainer, TempoContainer } from '../tempo/tempo-container.ts';
 
 export const STACK_COMPONENTS = ['prometheus', 'alertmanager', 'loki', 'tempo', 'alloy', 'grafana'] as const;
@@ -35,7 +37,8 @@ export const COMPONENT_IMAGES: Record<StackComponent, ImageKey> = {
 export interface StackConfigs {
   prometheus: ConfigSource;
   prometheusRules: ConfigSource;
-  prometheusTargets: ConfigSource;
+  /** file_sd targets; by default written at start for the components started and the app services. */
+  prometheusTargets?: ConfigSource;
   alertmanager: ConfigSource;
   loki: ConfigSource;
   tempo: ConfigSource;
@@ -48,7 +51,6 @@ export function composeConfigs(composeDir = COMPOSE_DIR): StackConfigs {
   return {
     prometheus: at('prometheus', 'prometheus.yml'),
     prometheusRules: at('prometheus', 'rules'),
-    prometheusTargets: at('prometheus', 'targets', 'containers'),
     alertmanager: at('alertmanager', 'alertmanager.yml'),
     loki: at('loki', 'loki.yaml'),
     tempo: at('tempo', 'tempo.yaml'),
@@ -110,6 +112,17 @@ export class LgtmStack {
     return this.options.components ?? STACK_COMPONENTS;
   }
 
+  /**
+   * compose's targets for the components this stack starts (as npm run dev writes them: what is not
+   * started is not scraped) and for the reference services, which tests start beside it.
+   */
+  private targetsFolder(): string {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'lgtm-targets-'));
+    const services = [...scrapeJobs()].filter(([, sets]) => sets.includes('containers')).map(([job]) => job);
+    writeActiveTargets({ inContainers: [...this.components, ...services] }, folder);
+    return folder;
+  }
+
   private container(component: StackComponent, configs: StackConfigs) {
     const image = this.options.images?.[component] ?? resolveImage(COMPONENT_IMAGES[component]);
     switch (component) {
@@ -117,7 +130,7 @@ export class LgtmStack {
         return new PrometheusContainer(image)
           .withConfig(configs.prometheus)
           .withRules(configs.prometheusRules)
-          .withFileTargets(configs.prometheusTargets)
+          .withFileTargets(configs.prometheusTargets ?? { path: this.targetsFolder() })
           .withFlags('--web.enable-remote-write-receiver', '--enable-feature=exemplar-storage');
       case 'alertmanager':
         return new AlertmanagerContainer(image).withConfig(configs.alertmanager);

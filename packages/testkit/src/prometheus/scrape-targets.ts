@@ -1,17 +1,16 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from './compose.ts';
+import { COMPOSE_DIR } from '../config-source.ts';
 
 // Prometheus scrapes each service through a file_sd file named after its job (the service's name).
 // compose/prometheus/targets/ holds where each one answers: containers/ and native/ for the reference
 // services (in a container, or on the host under --native), stack/ for the telemetry components.
-// `npm run dev` copies the files of what it actually starts into the folder compose mounts, and an
-// empty list for everything else: a component it left out (image missing, profile not asked for) is
-// not scraped, so it raises no ServiceDown; one that was started and then died still does (up == 0).
+// `npm run dev` (and LgtmStack) copy the files of what they actually start into the folder Prometheus
+// reads, and an empty list for everything else: a component left out (image missing, profile not
+// asked for) is not scraped, so it raises no ServiceDown; one that was started and then died still
+// does (up == 0).
 
-export const TARGET_TEMPLATES_DIR = path.join(REPO_ROOT, 'compose/prometheus/targets');
-/** What compose mounts at /etc/prometheus/targets (compose/compose.yaml, service prometheus). */
-export const ACTIVE_TARGETS_DIR = path.join(REPO_ROOT, '.dev/prometheus-targets');
+export const TARGET_TEMPLATES_DIR = path.join(COMPOSE_DIR, 'prometheus/targets');
 
 export type TargetSet = 'containers' | 'native' | 'stack';
 
@@ -56,8 +55,8 @@ export function activeTargets(
   return files;
 }
 
-/** Writes the active target files (and only those) where compose mounts them. */
-export function writeActiveTargets(running: RunningServices, dir = ACTIVE_TARGETS_DIR): void {
+/** Writes the active target files (and only those) into `dir`, the folder Prometheus reads. */
+export function writeActiveTargets(running: RunningServices, dir: string): void {
   mkdirSync(dir, { recursive: true });
   const files = activeTargets(running);
   for (const stale of readdirSync(dir).filter((f) => !files.has(f))) rmSync(path.join(dir, stale));

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { REPO_ROOT } from './compose.ts';
+import { COMPOSE_DIR } from '../config-source.ts';
 import { activeTargets, scrapeJobs, TARGET_TEMPLATES_DIR, writeActiveTargets } from './scrape-targets.ts';
 
 const targetsOf = (files: Map<string, string>, job: string) =>
@@ -53,7 +53,7 @@ describe('Prometheus targets for what npm run dev starts', () => {
   });
 
   it('has a target file for exactly the jobs prometheus.yml reads from files', () => {
-    const config = parse(readFileSync(path.join(REPO_ROOT, 'compose/prometheus/prometheus.yml'), 'utf8')) as {
+    const config = parse(readFileSync(path.join(COMPOSE_DIR, 'prometheus/prometheus.yml'), 'utf8')) as {
       scrape_configs: Array<{ job_name: string; file_sd_configs?: Array<{ files: string[] }> }>;
     };
     const fromFiles = config.scrape_configs.filter((c) => c.file_sd_configs);
