@@ -10,7 +10,7 @@ import { describeWithContainers } from '@telemetry-kit/testkit/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { exemplarPanels, panelPromql, queryExemplars } from './lib/exemplar-panels.ts';
 import type { ReferenceApp } from './lib/stack.ts';
-import { startReferenceApp } from './lib/stack.ts';
+import { callApi, startReferenceApp } from './lib/stack.ts';
 
 describeWithContainers(
   'exemplars behind the latency panels',
@@ -37,20 +37,8 @@ describeWithContainers(
       prometheus = await container.start();
       // One journey that touches every histogram the panels read: sign-up, login (gateway → marketplace
       // and rituals over HTTP), a ritual (LLM call, speech synthesis), a purchase.
-      const call = async (method: string, route: string, body?: unknown, token?: string) => {
-        const response = await fetch(`${app.gatewayUrl}${route}`, {
-          method,
-          headers: {
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
-          },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        return {
-          status: response.status,
-          body: (await response.json().catch(() => ({}))) as Record<string, unknown>,
-        };
-      };
+      const call = (method: string, route: string, body?: unknown, token?: string) =>
+        callApi(app.gatewayUrl, method, route, { body, ...(token ? { token } : {}) });
       const user = {
         email: 'exemplars@example.test',
         password: 'a long enough passphrase 1',

@@ -5,7 +5,7 @@ import { expectLog, expectMetric, expectTrace, metricsPageBackend } from '@telem
 import { describeWithContainers } from '@telemetry-kit/testkit/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ReferenceApp } from './lib/stack.ts';
-import { startReferenceApp } from './lib/stack.ts';
+import { callApi, startReferenceApp } from './lib/stack.ts';
 
 const secret = (name: string) => VALUE_SECRETS.find((s) => s.name === name)?.value as string;
 const keyed = (key: string) => KEYED_SECRETS.find((s) => s.key === key)?.value as string;
@@ -26,27 +26,12 @@ describeWithContainers(
     let traceId: string;
     let ritual: { id: string; audioUrl: string; text: string };
 
-    const call = async (
-      method: string,
-      path: string,
-      body?: unknown,
-      headers: Record<string, string> = {},
-    ) => {
-      const response = await fetch(`${app.gatewayUrl}${path}`, {
-        method,
-        headers: {
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          'x-api-key': API_KEY_HEADER,
-          ...headers,
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
+    const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+      callApi(app.gatewayUrl, method, path, {
+        body,
+        token,
+        headers: { 'x-api-key': API_KEY_HEADER, ...headers },
       });
-      return {
-        status: response.status,
-        body: (await response.json().catch(() => undefined)) as Record<string, unknown>,
-      };
-    };
 
     beforeAll(async () => {
       app = await startReferenceApp();

@@ -17,7 +17,7 @@ import {
 import { describeWithContainers } from '@telemetry-kit/testkit/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReferenceApp } from '../e2e/lib/stack.ts';
-import { startReferenceApp } from '../e2e/lib/stack.ts';
+import { callApi, startReferenceApp } from '../e2e/lib/stack.ts';
 
 const SERVICES = ['gateway', 'rituals', 'marketplace', 'llm-emulator'] as const;
 type Service = (typeof SERVICES)[number];
@@ -85,20 +85,8 @@ if (missing.length > 0) {
       queried = await queriedCatalogueNames(catalogue);
       app = await startReferenceApp();
       let token = '';
-      const call = async (method: string, route: string, body?: unknown) => {
-        const response = await fetch(`${app.gatewayUrl}${route}`, {
-          method,
-          headers: {
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
-          },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        return {
-          status: response.status,
-          body: (await response.json().catch(() => ({}))) as Record<string, unknown>,
-        };
-      };
+      const call = (method: string, route: string, body?: unknown) =>
+        callApi(app.gatewayUrl, method, route, { body, token });
       const seller = {
         email: 'seller@example.test',
         password: 'a long enough passphrase 1',

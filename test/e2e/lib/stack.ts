@@ -61,3 +61,31 @@ export async function startReferenceApp(): Promise<ReferenceApp> {
     throw error;
   }
 }
+
+export interface ApiAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** One JSON call to the gateway's API, as the web app makes it; a body that is not JSON reads as {}. */
+export async function callApi(
+  gatewayUrl: string,
+  method: string,
+  route: string,
+  options: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
+): Promise<ApiAnswer> {
+  const { body, token, headers = {} } = options;
+  const response = await fetch(`${gatewayUrl}${route}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return {
+    status: response.status,
+    body: (await response.json().catch(() => ({}))) as Record<string, unknown>,
+  };
+}
