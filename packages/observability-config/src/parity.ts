@@ -8,9 +8,9 @@ import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { canonicalJson } from './dashboards.ts';
 import { TARGET } from './paths.ts';
-import { topLevelThreshold } from './query-languages.ts';
+import { topLevelThreshold, withoutScope, withScope } from './query-languages.ts';
 import type { RuleGroup } from './rules.ts';
-import { isAlertingRule } from './rules.ts';
+import { isAlertingRule, ruleScope } from './rules.ts';
 import type { DeployedEnvironment, Settings } from './settings.ts';
 import { DEPLOYED_ENVIRONMENTS, loadSettings, thresholdFor } from './settings.ts';
 
@@ -38,7 +38,8 @@ export interface ParityReport {
 
 const hash = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 12);
 
-// A declared threshold is hashed as a placeholder; its value is checked against the declaration instead.
+// What an environment declares (its evaluation interval, its rule scope, a threshold) is checked against
+// the declaration and hashed as a placeholder, so that only undeclared differences change a hash.
 function normalizeGroup(
   group: RuleGroup,
   settings: Settings,
@@ -46,9 +47,27 @@ function normalizeGroup(
   where: string,
   drift: string[],
 ): RuleGroup {
+  const interval = settings.environments[env].evaluationInterval;
+  if (group.interval !== interval) {
+    drift.push(
+      `${env}: group ${group.name} is evaluated every ${group.interval ?? '(unset)'} in ${where}, declared ${interval}`,
+    );
+  }
+  const scope = ruleScope(settings, env);
+  const unscoped = (rule: RuleGroup['rules'][number]) => {
+    if (!scope) return rule;
+    const expr = withoutScope(rule.expr, scope);
+    if (withScope(expr, scope) !== rule.expr) {
+      drift.push(
+        `${env}: ${'alert' in rule ? rule.alert : rule.record} in ${where} is not scoped to ${scope}`,
+      );
+    }
+    return { ...rule, expr };
+  };
   return {
     ...group,
-    rules: group.rules.map((rule) => {
+    interval: '<interval>',
+    rules: group.rules.map(unscoped).map((rule) => {
       if (!isAlertingRule(rule)) return rule;
       const declared = thresholdFor(settings, rule.alert, env);
       if (declared === undefined) return rule;
@@ -106,7 +125,7 @@ function developmentInventory(root: string, settings: Settings, drift: string[])
 
 interface KubernetesObject {
   kind?: string;
-  metadata?: { name?: string; labels?: Record<string, string> };
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
   data?: Record<string, string>;
   spec?: { groups?: RuleGroup[] };
 }
@@ -174,6 +193,7 @@ function declaredDeltas(settings: Settings): DeclaredDelta[] {
     { name: 'loki retention', values: perEnv((e) => env(e).lokiRetention) },
     { name: 'scrape interval', values: perEnv((e) => env(e).scrapeInterval) },
     { name: 'evaluation interval', values: perEnv((e) => env(e).evaluationInterval) },
+    { name: 'rule scope', values: perEnv((e) => ruleScope(settings, e) ?? '(all series)') },
     {
       name: 'receivers',
       values: perEnv((e) =>

@@ -53,6 +53,17 @@ export function promqlMetricNames(expr: string): string[] {
   return [...names];
 }
 
+/** The text of every vector selector of a PromQL expression (`foo{a="b"}` in `rate(foo{a="b"}[5m])`). */
+export function vectorSelectors(expr: string): string[] {
+  const selectors: string[] = [];
+  promqlParser.parse(expr).iterate({
+    enter(node) {
+      if (node.name === 'VectorSelector') selectors.push(expr.slice(node.from, node.to));
+    },
+  });
+  return selectors;
+}
+
 /** Label names used in stream selectors and filters of a LogQL expression (`app` in `{app="web"}`). */
 export function logqlStreamSelectors(expr: string): string[] {
   const selectors: string[] = [];
@@ -113,4 +124,32 @@ export function withRangeWindows(expr: string, windows: Record<string, string>):
   return edits
     .sort((a, b) => b.from - a.from)
     .reduce((text, edit) => text.slice(0, edit.from) + edit.text + text.slice(edit.to), expr);
+}
+
+/**
+ * Adds `matcher` (e.g. namespace="telemetry-kit") to every vector selector of a PromQL expression, so a
+ * rule sees only the kit's own series in a shared Prometheus (as monitoring mixins scope theirs).
+ */
+export function withScope(expr: string, matcher: string): string {
+  const edits: Array<{ at: number; text: string }> = [];
+  promqlParser.parse(expr).iterate({
+    enter(node) {
+      if (node.name !== 'VectorSelector') return;
+      const matchers = node.node.getChild('LabelMatchers');
+      if (matchers) {
+        const empty = expr.slice(matchers.from + 1, matchers.to - 1).trim() === '';
+        edits.push({ at: matchers.from + 1, text: empty ? matcher : `${matcher}, ` });
+      } else {
+        edits.push({ at: node.to, text: `{${matcher}}` });
+      }
+    },
+  });
+  return edits
+    .sort((a, b) => b.at - a.at)
+    .reduce((text, edit) => text.slice(0, edit.at) + edit.text + text.slice(edit.at), expr);
+}
+
+/** Undoes withScope: the expression as written, for comparing environments that scope differently. */
+export function withoutScope(expr: string, matcher: string): string {
+  return expr.replaceAll(`{${matcher}}`, '').replaceAll(`{${matcher}, `, '{');
 }

@@ -3,9 +3,9 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { SOURCE } from './paths.ts';
-import { withRangeWindows, withThreshold } from './query-languages.ts';
+import { withRangeWindows, withScope, withThreshold } from './query-languages.ts';
 import type { EnvironmentName, Settings } from './settings.ts';
-import { thresholdFor } from './settings.ts';
+import { KUBERNETES_ENVIRONMENTS, thresholdFor } from './settings.ts';
 
 const rule = z.union([
   z.strictObject({
@@ -61,27 +61,47 @@ export function loadRuleFiles(root: string): RuleFile[] {
 }
 
 /**
- * The rule groups as an environment runs them: declared threshold deltas applied and, in the
+ * The label matcher that scopes an environment's rules to the kit's own series: in Kubernetes the
+ * namespace (a shared Prometheus scrapes every team), nothing in compose (it scrapes only the kit).
+ */
+export function ruleScope(settings: Settings, env: EnvironmentName): string | undefined {
+  return (KUBERNETES_ENVIRONMENTS as readonly string[]).includes(env)
+    ? `namespace=${JSON.stringify(settings.kubernetes.namespace)}`
+    : undefined;
+}
+
+/**
+ * The rule groups as an environment runs them: evaluated at its evaluation interval, scoped to the
+ * kit's series (ruleScope), runbook URLs made absolute, declared threshold deltas applied and, in the
  * short-interval test environment, `for:` and range windows compressed. Nothing else changes.
  */
 export function renderRuleGroups(groups: RuleGroup[], settings: Settings, env: EnvironmentName): RuleGroup[] {
   const envSettings = settings.environments[env];
+  const scope = ruleScope(settings, env);
+  const render = (raw: string) => {
+    // Trimmed: a block scalar's trailing newline does not survive every YAML round trip (kustomize patches).
+    let expr = raw.trim();
+    if (envSettings.rangeWindows) expr = withRangeWindows(expr, envSettings.rangeWindows);
+    return scope ? withScope(expr, scope) : expr;
+  };
   return groups.map((g) => ({
     ...g,
+    interval: envSettings.evaluationInterval,
     rules: g.rules.map((r) => {
-      if (!isAlertingRule(r)) {
-        const expr = r.expr.trim();
-        return {
-          ...r,
-          expr: envSettings.rangeWindows ? withRangeWindows(expr, envSettings.rangeWindows) : expr,
-        };
-      }
-      // Trimmed: a block scalar's trailing newline does not survive every YAML round trip (kustomize patches).
-      let expr = r.expr.trim();
+      if (!isAlertingRule(r)) return { ...r, expr: render(r.expr) };
       const threshold = thresholdFor(settings, r.alert, env);
-      if (threshold !== undefined) expr = withThreshold(expr, threshold, r.alert);
-      if (envSettings.rangeWindows) expr = withRangeWindows(expr, envSettings.rangeWindows);
-      const rendered: AlertingRule = { ...r, expr };
+      const expr = render(
+        threshold === undefined ? r.expr : withThreshold(r.expr.trim(), threshold, r.alert),
+      );
+      const runbook = r.annotations.runbook_url;
+      const rendered: AlertingRule = {
+        ...r,
+        expr,
+        annotations: {
+          ...r.annotations,
+          ...(runbook ? { runbook_url: new URL(runbook, settings.runbookBaseUrl).href } : {}),
+        },
+      };
       if (envSettings.alertFor && r.for && !/^0+[smhdwy]?$/.test(r.for)) rendered.for = envSettings.alertFor;
       return rendered;
     }),

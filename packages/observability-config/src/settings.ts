@@ -7,6 +7,8 @@ import { SOURCE } from './paths.ts';
 /** The environments that are deployed and must not drift from each other. */
 export const DEPLOYED_ENVIRONMENTS = ['development', 'staging', 'production'] as const;
 export type DeployedEnvironment = (typeof DEPLOYED_ENVIRONMENTS)[number];
+/** The environments that run in Kubernetes (k8s/overlays); development runs in compose. */
+export const KUBERNETES_ENVIRONMENTS = ['staging', 'production'] as const satisfies DeployedEnvironment[];
 /** `test` is the short-interval environment of the live alert scenario; it is never deployed. */
 export type EnvironmentName = DeployedEnvironment | 'test';
 
@@ -46,6 +48,23 @@ const threshold = z.strictObject({
 export type ThresholdDelta = z.infer<typeof threshold>;
 
 const settingsFile = z.strictObject({
+  /** Where docs/runbooks/ can be read in a browser: alerts carry absolute runbook URLs built on it. */
+  runbookBaseUrl: z.url().endsWith('/', 'end the base URL with a slash (it is joined to docs/runbooks/…)'),
+  /** What the Kubernetes targets need to know of the cluster they are applied to. */
+  kubernetes: z.strictObject({
+    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a Kubernetes namespace name'),
+    /** kube-prometheus-stack's Helm release: its Prometheus selects PrometheusRules and PodMonitors by `release`. */
+    stackRelease: z.string().min(1),
+    /** The kube-prometheus-stack chart version the rendered values were checked against. */
+    stackChartVersion: z.string().regex(/^\d+\.\d+\.\d+$/),
+    /** In-cluster URLs of the backends behind Grafana's datasources (their fixed UIDs are compose's). */
+    datasources: z.strictObject({
+      prometheus: z.url(),
+      alertmanager: z.url(),
+      loki: z.url(),
+      tempo: z.url(),
+    }),
+  }),
   environments: z.strictObject({
     development: environment,
     staging: environment,

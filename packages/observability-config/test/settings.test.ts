@@ -66,6 +66,36 @@ describe('grafana/environments.yaml', () => {
       for: settings.environments.test.alertFor,
       expr: 'rate(x[10s]) > 1',
     });
-    expect(production?.rules[0]).toMatchObject({ for: '10m', expr: 'rate(x[5m]) > 1' });
+    expect(production?.rules[0]).toMatchObject({
+      for: '10m',
+      expr: 'rate(x{namespace="telemetry-kit"}[5m]) > 1',
+    });
+  });
+
+  it('renders each environment’s interval, scopes only Kubernetes to the namespace, makes runbooks absolute', () => {
+    const settings = parseSettings(text);
+    const groups = [
+      {
+        name: 'g',
+        rules: [
+          {
+            alert: 'A',
+            expr: 'sum by (namespace, job) (rate(x{a="b"}[5m])) / on (namespace, job) up > 1',
+            labels: {},
+            annotations: { runbook_url: 'docs/runbooks/A.md' },
+          },
+        ],
+      },
+    ];
+    const [development] = renderRuleGroups(groups, settings, 'development');
+    const [staging] = renderRuleGroups(groups, settings, 'staging');
+    expect(development?.interval).toBe(settings.environments.development.evaluationInterval);
+    expect(staging?.interval).toBe(settings.environments.staging.evaluationInterval);
+    expect(development?.rules[0]?.expr).toBe(groups[0]?.rules[0]?.expr);
+    expect(staging?.rules[0]?.expr).toBe(
+      'sum by (namespace, job) (rate(x{namespace="telemetry-kit", a="b"}[5m])) / on (namespace, job) up{namespace="telemetry-kit"} > 1',
+    );
+    const rendered = staging?.rules[0] as { annotations: Record<string, string> } | undefined;
+    expect(rendered?.annotations.runbook_url).toBe(`${settings.runbookBaseUrl}docs/runbooks/A.md`);
   });
 });
