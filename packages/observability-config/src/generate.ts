@@ -8,13 +8,17 @@ import { loadRuleFiles } from './rules.ts';
 import type { Settings } from './settings.ts';
 import { loadSettings } from './settings.ts';
 import { renderCompose } from './targets/compose.ts';
-import { renderKubernetes } from './targets/kubernetes.ts';
+import type { RoutingPolicy } from './targets/kubernetes.ts';
+import { loadRoutingPolicy, renderKubernetes } from './targets/kubernetes.ts';
+import { loadComposeDatasources, renderStackValues } from './targets/stack-values.ts';
 import { renderTerraform } from './targets/terraform.ts';
 
 export interface Sources {
   settings: Settings;
   dashboards: DashboardSource[];
   ruleFiles: RuleFile[];
+  routingPolicy: RoutingPolicy;
+  datasources: ReturnType<typeof loadComposeDatasources>;
 }
 
 export async function loadSources(root: string): Promise<Sources> {
@@ -22,6 +26,8 @@ export async function loadSources(root: string): Promise<Sources> {
     settings: loadSettings(root),
     dashboards: await loadDashboards(root),
     ruleFiles: loadRuleFiles(root),
+    routingPolicy: loadRoutingPolicy(root),
+    datasources: loadComposeDatasources(root),
   };
 }
 
@@ -36,10 +42,11 @@ export const GENERATED_DIRS = [
 
 /** Every generated file, by path relative to the repository root. */
 export function renderTargets(sources: Sources): Map<string, string> {
-  const { settings, dashboards, ruleFiles } = sources;
+  const { settings, dashboards, ruleFiles, routingPolicy, datasources } = sources;
   return new Map([
     ...renderCompose(dashboards, ruleFiles, settings),
-    ...renderKubernetes(dashboards, ruleFiles, settings),
+    ...renderKubernetes(dashboards, ruleFiles, settings, routingPolicy),
+    ...renderStackValues(datasources, settings),
     ...renderTerraform(dashboards, settings),
   ]);
 }

@@ -11,6 +11,8 @@ export const SOURCE = {
   alertTests: 'grafana/alerts/tests',
   catalogue: 'docs/metrics.md',
   infrastructureCatalogue: 'grafana/infrastructure-metrics.md',
+  /** Alertmanager's grouping, timers and inhibition, which every environment's routing follows. */
+  alertmanagerPolicy: 'compose/alertmanager/alertmanager.yml',
 } as const;
 
 export const TARGET = {

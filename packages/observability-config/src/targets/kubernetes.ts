@@ -1,10 +1,13 @@
 // Kubernetes target: kustomize base (one ConfigMap per dashboard, one PrometheusRule per rule file)
 // and overlays that carry only what differs per environment, all derived from grafana/environments.yaml.
 
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { AlertmanagerConfig } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1/AlertmanagerConfig';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { parse } from 'yaml';
 import type { DashboardSource } from '../dashboards.ts';
 import { dashboardFileContent } from '../dashboards.ts';
 import { generatedHeader } from '../generated-header.ts';
@@ -13,13 +16,13 @@ import { topLevelThreshold } from '../query-languages.ts';
 import type { RuleFile } from '../rules.ts';
 import { isAlertingRule, renderRuleGroups } from '../rules.ts';
 import type { DeployedEnvironment, Receiver, Settings } from '../settings.ts';
-import { thresholdFor } from '../settings.ts';
+import { KUBERNETES_ENVIRONMENTS, thresholdFor } from '../settings.ts';
 import { DASHBOARD_FOLDER, yamlDocument } from './compose.ts';
 
 /** Kubernetes rejects a last-applied-configuration annotation of 262144 bytes or more. */
 export const ANNOTATION_LIMIT_BYTES = 262_144;
-export const NAMESPACE = 'telemetry-kit';
-export const KUBERNETES_ENVIRONMENTS = ['staging', 'production'] as const satisfies DeployedEnvironment[];
+/** The environment the Kubernetes base is rendered for; overlays patch what another one declares differently. */
+const BASE_ENVIRONMENT = 'staging' satisfies DeployedEnvironment;
 /** Secret (created outside git) holding each receiver's webhook URL / routing key under the receiver's name. */
 export const RECEIVER_SECRET = 'alertmanager-receivers';
 
@@ -46,18 +49,21 @@ function dashboardConfigMap(dashboard: DashboardSource): ConfigMap {
   return configMap;
 }
 
+/** The label kube-prometheus-stack's Prometheus selects PrometheusRules and PodMonitors by. */
+const stackSelector = (settings: Settings) => ({ release: settings.kubernetes.stackRelease });
+
 function prometheusRule(ruleFile: RuleFile, settings: Settings): PrometheusRule {
   // The base carries the rules as written (thresholds at their declared default); overlays patch deltas.
-  const groups = renderRuleGroups(ruleFile.groups, { ...settings, thresholds: [] }, 'development');
+  const groups = renderRuleGroups(ruleFile.groups, { ...settings, thresholds: [] }, BASE_ENVIRONMENT);
   return new PrometheusRule({
-    metadata: { name: prometheusRuleName(ruleFile.file) },
+    metadata: { name: prometheusRuleName(ruleFile.file), labels: stackSelector(settings) },
     spec: { groups: groups as PrometheusRule['spec']['groups'] },
   });
 }
 
-function podMonitor(interval: string | undefined): PodMonitor {
+function podMonitor(interval: string | undefined, settings: Settings): PodMonitor {
   return new PodMonitor({
-    metadata: { name: 'telemetry-kit-services' },
+    metadata: { name: 'telemetry-kit-services', labels: stackSelector(settings) },
     spec: {
       // `job` is the service name, as docs/metrics.md requires.
       jobLabel: 'app.kubernetes.io/name',
@@ -71,22 +77,76 @@ function manifest(source: string, model: { toJSON(): unknown }): string {
   return generatedHeader(source) + yamlDocument(model.toJSON());
 }
 
-function alertmanagerConfig(receivers: Receiver[]): AlertmanagerConfig {
+/** compose's Alertmanager routing policy (grouping, timers, inhibition): the one source of it. */
+export interface RoutingPolicy {
+  groupBy: string[];
+  groupWait?: string;
+  groupInterval?: string;
+  repeatInterval?: string;
+  inhibitRules: Array<{ sourceMatchers: string[]; targetMatchers: string[]; equal: string[] }>;
+}
+
+/** Reads the routing policy from compose/alertmanager/alertmanager.yml. */
+export function loadRoutingPolicy(root: string): RoutingPolicy {
+  const config = parse(readFileSync(path.join(root, SOURCE.alertmanagerPolicy), 'utf8')) as {
+    route: { group_by?: string[]; group_wait?: string; group_interval?: string; repeat_interval?: string };
+    inhibit_rules?: Array<{ source_matchers?: string[]; target_matchers?: string[]; equal?: string[] }>;
+  };
+  const { route } = config;
+  return {
+    groupBy: route.group_by ?? [],
+    ...(route.group_wait ? { groupWait: route.group_wait } : {}),
+    ...(route.group_interval ? { groupInterval: route.group_interval } : {}),
+    ...(route.repeat_interval ? { repeatInterval: route.repeat_interval } : {}),
+    inhibitRules: (config.inhibit_rules ?? []).map((r) => ({
+      sourceMatchers: r.source_matchers ?? [],
+      targetMatchers: r.target_matchers ?? [],
+      equal: r.equal ?? [],
+    })),
+  };
+}
+
+/** `severity="critical"` or `severity=~"critical|warning"` → an AlertmanagerConfig matcher. */
+function crMatcher(text: string) {
+  const match = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"?(.*?)"?\s*$/.exec(text);
+  if (!match) throw new Error(`${SOURCE.alertmanagerPolicy}: cannot read the matcher ${text}`);
+  const [, name = '', matchType = '=', value = ''] = match;
+  return { name, matchType: matchType as '=' | '!=' | '=~' | '!~', value };
+}
+
+function alertmanagerConfig(
+  receivers: Receiver[],
+  policy: RoutingPolicy,
+  settings: Settings,
+): AlertmanagerConfig {
   const notifying = receivers.filter((r) => r.kind !== 'pagerduty');
   const paging = receivers.filter((r) => r.kind === 'pagerduty');
   const defaultReceiver = (notifying[0] ?? receivers[0])?.name ?? 'none';
   return new AlertmanagerConfig({
-    metadata: { name: 'telemetry-kit' },
+    metadata: { name: 'telemetry-kit', labels: stackSelector(settings) },
     spec: {
       route: {
         receiver: defaultReceiver,
-        groupBy: ['alertname', 'job'],
-        routes: paging.map((r) => ({
-          receiver: r.name,
-          matchers: [{ name: 'severity', matchType: '=~', value: r.severities.join('|') }],
-          continue: true,
-        })),
+        groupBy: policy.groupBy,
+        ...(policy.groupWait ? { groupWait: policy.groupWait } : {}),
+        ...(policy.groupInterval ? { groupInterval: policy.groupInterval } : {}),
+        ...(policy.repeatInterval ? { repeatInterval: policy.repeatInterval } : {}),
+        // A paged alert goes on (continue) to the notifying receivers too: an alert that matched a
+        // child route never falls back to the parent's receiver, so they get a catch-all route each.
+        routes: [
+          ...paging.map((r) => ({
+            receiver: r.name,
+            matchers: [{ name: 'severity', matchType: '=~' as const, value: r.severities.join('|') }],
+            continue: true,
+          })),
+          ...(paging.length > 0 ? notifying.map((r) => ({ receiver: r.name, continue: true })) : []),
+        ],
       },
+      inhibitRules: policy.inhibitRules.map((rule) => ({
+        sourceMatch: rule.sourceMatchers.map(crMatcher),
+        targetMatch: rule.targetMatchers.map(crMatcher),
+        equal: rule.equal,
+      })),
       receivers: receivers.map((r) => {
         const secret = { name: RECEIVER_SECRET, key: r.name };
         switch (r.kind) {
@@ -135,10 +195,28 @@ function thresholdPatches(ruleFiles: RuleFile[], settings: Settings, env: Deploy
   return patches;
 }
 
+/** JSON patches that set every group's interval to `env`'s, where it differs from the base's. */
+function intervalPatches(ruleFiles: RuleFile[], settings: Settings, env: DeployedEnvironment) {
+  const interval = settings.environments[env].evaluationInterval;
+  if (interval === settings.environments[BASE_ENVIRONMENT].evaluationInterval) return [];
+  return ruleFiles.map((ruleFile) => ({
+    target: {
+      group: 'monitoring.coreos.com',
+      version: 'v1',
+      kind: 'PrometheusRule',
+      name: prometheusRuleName(ruleFile.file),
+    },
+    patch: yamlDocument(
+      ruleFile.groups.map((_, g) => ({ op: 'replace', path: `/spec/groups/${g}/interval`, value: interval })),
+    ),
+  }));
+}
+
 export function renderKubernetes(
   dashboards: DashboardSource[],
   ruleFiles: RuleFile[],
   settings: Settings,
+  policy: RoutingPolicy,
 ): Map<string, string> {
   const files = new Map<string, string>();
   const base = TARGET.k8sBase;
@@ -148,7 +226,7 @@ export function renderKubernetes(
     staging.scrapeInterval === production.scrapeInterval ? staging.scrapeInterval : undefined;
 
   const resources: string[] = ['pod-monitor.yaml'];
-  files.set(`${base}/pod-monitor.yaml`, manifest(SOURCE.settings, podMonitor(sharedInterval)));
+  files.set(`${base}/pod-monitor.yaml`, manifest(SOURCE.settings, podMonitor(sharedInterval, settings)));
   for (const dashboard of dashboards) {
     const file = `dashboards/${dashboard.uid}.yaml`;
     resources.push(file);
@@ -171,7 +249,7 @@ export function renderKubernetes(
       yamlDocument({
         apiVersion: 'kustomize.config.k8s.io/v1beta1',
         kind: 'Kustomization',
-        namespace: NAMESPACE,
+        namespace: settings.kubernetes.namespace,
         labels: [{ pairs: { 'app.kubernetes.io/part-of': 'telemetry-kit' }, includeSelectors: false }],
         resources,
       }),
@@ -180,7 +258,10 @@ export function renderKubernetes(
   for (const env of KUBERNETES_ENVIRONMENTS) {
     const envSettings = settings.environments[env];
     const dir = `${TARGET.k8sOverlays}/${env}`;
-    const patches = thresholdPatches(ruleFiles, settings, env);
+    const patches = [
+      ...thresholdPatches(ruleFiles, settings, env),
+      ...intervalPatches(ruleFiles, settings, env),
+    ];
     if (!sharedInterval) {
       patches.push({
         target: {
@@ -196,7 +277,10 @@ export function renderKubernetes(
     }
     files.set(
       `${dir}/alertmanager-config.yaml`,
-      manifest(`the ${env} receivers in ${SOURCE.settings}`, alertmanagerConfig(envSettings.receivers)),
+      manifest(
+        `the ${env} receivers in ${SOURCE.settings} and the routing policy of ${SOURCE.alertmanagerPolicy}`,
+        alertmanagerConfig(envSettings.receivers, policy, settings),
+      ),
     );
     files.set(
       `${dir}/kustomization.yaml`,
@@ -204,6 +288,8 @@ export function renderKubernetes(
         yamlDocument({
           apiVersion: 'kustomize.config.k8s.io/v1beta1',
           kind: 'Kustomization',
+          // The overlay's own objects (the AlertmanagerConfig, the environment ConfigMap) land there too.
+          namespace: settings.kubernetes.namespace,
           labels: [{ pairs: { environment: env }, includeSelectors: false }],
           resources: ['../../base', 'alertmanager-config.yaml'],
           configMapGenerator: [
