@@ -169,3 +169,24 @@ describe('the alert rules in grafana/alerts', () => {
     expect(uncataloguedMetrics(queries, loadCatalogue(REPO_ROOT), recorded)).toEqual([]);
   });
 });
+
+describe('the dashboards in a shared Prometheus', () => {
+  it('list only the kit’s services in their job variable, and "All" means those, not every job', async () => {
+    const catalogue = loadCatalogue(REPO_ROOT);
+    const everyService = catalogue.sections.get('Every service (packages/telemetry)') ?? new Set<string>();
+    for (const dashboard of await loadDashboards(REPO_ROOT)) {
+      const variables =
+        ((asFile(dashboard).templating as Json | undefined)?.list as Json[] | undefined) ?? [];
+      for (const variable of variables.filter((v) => v.name === 'job')) {
+        const metric = /^label_values\((\w+)(\{[^}]*\})?, job\)$/.exec(String(variable.query))?.[1] ?? '';
+        // up (or any metric every target has) would list each job of the cluster.
+        expect(metric, `${dashboard.uid}: ${String(variable.query)}`).not.toBe('up');
+        expect(everyService.has(metric), `${dashboard.uid}: ${metric} is the kit's own`).toBe(true);
+        expect(
+          variable.allValue ?? null,
+          `${dashboard.uid}: All must not be a match-everything regex`,
+        ).toBeNull();
+      }
+    }
+  });
+});

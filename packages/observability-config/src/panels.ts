@@ -183,15 +183,22 @@ export function serviceMap(title: string): NodeGraphPanel {
 }
 
 /** `$job`: the services Prometheus scrapes. */
+/**
+ * The kit's services and nothing else of a shared Prometheus: the jobs that expose the kit's own
+ * telemetry_export_dropped_total (every service has it from start). "All" is the listed jobs, not `.+`,
+ * so another team's series never enter a panel.
+ */
 export function jobVariable(): QueryVariableBuilder {
   return new QueryVariableBuilder('job')
     .label('Service')
     .datasource(DATASOURCE.prometheus)
-    .query('label_values(up, job)')
+    .query(`label_values(${KIT_MARKER_METRIC}, job)`)
     .multi(true)
-    .includeAll(true)
-    .allValue('.+');
+    .includeAll(true);
 }
+
+/** A series every service running packages/telemetry exposes from start, and nothing else does. */
+export const KIT_MARKER_METRIC = 'telemetry_export_dropped_total';
 
 /**
  * A kit dashboard: fixed UID, tagged, linked to the other kit dashboards and to Explore. The
