@@ -29,7 +29,7 @@ describe('npm run parity', { timeout: 60_000 }, () => {
     expect(report.drift).toEqual([]);
     for (const env of ['development', 'staging', 'production'] as const) {
       const names = report.inventories[env]
-        .filter((a) => a.kind !== 'terraform call')
+        .filter((a) => a.kind !== 'terraform call' && a.kind !== 'workload')
         .map((a) => `${a.kind} ${a.name}`);
       expect(new Set(names).size, `${env}: 7 dashboards and 5 rule groups`).toBe(12);
     }
@@ -71,6 +71,48 @@ describe('npm run parity', { timeout: 60_000 }, () => {
     expect(drift.join('\n')).toMatch(
       /rule group availability: production \(kustomize\) has \w+, development \(compose\) has \w+/,
     );
+  });
+
+  it('catches a workload changed in production beyond its declared deltas', () => {
+    const root = tamperedCopy('k8s/overlays/production/kustomization.yaml', (t) =>
+      t.replace(
+        'patches:\n',
+        [
+          'patches:',
+          '  - target:',
+          '      kind: Deployment',
+          '      name: gateway',
+          '    patch: |',
+          '      - op: replace',
+          '        path: /spec/template/spec/containers/0/resources/limits/memory',
+          '        value: 2Gi',
+          '',
+        ].join('\n'),
+      ),
+    );
+    expect(runParity(root).drift.join('\n')).toMatch(
+      /workload Deployment\/gateway: production \(kustomize\) has \w+, staging \(kustomize\) has \w+/,
+    );
+  });
+
+  it('catches a workload that one environment lacks without a declaration', () => {
+    const root = tamperedCopy('k8s/overlays/production/kustomization.yaml', (t) =>
+      t.replace(
+        'patches:\n',
+        'patches:\n  - patch: |\n      $patch: delete\n      apiVersion: v1\n      kind: Service\n      metadata:\n        name: marketplace\n',
+      ),
+    );
+    expect(runParity(root).drift.join('\n')).toMatch(/production: workload Service\/marketplace is missing/);
+  });
+
+  it('lets production differ from staging in replicas, autoscaling, storage, host and the hosted model', () => {
+    const report = runParity(REPO_ROOT);
+    const production = new Set(report.inventories.production.map((a) => `${a.kind} ${a.name}`));
+    // Declared: staging runs the emulator, production calls the hosted model instead.
+    expect(production.has('workload Deployment/llm-emulator')).toBe(false);
+    expect(report.inventories.staging.some((a) => a.name === 'Deployment/llm-emulator')).toBe(true);
+    expect(formatParityReport(report)).toMatch(/replicas\s+\(compose\)\s+1\s+2/);
+    expect(report.drift).toEqual([]);
   });
 
   it('catches a declared threshold deployed with the wrong value', () => {

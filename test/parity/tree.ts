@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, SOURCE, TARGET } from '@telemetry-kit/observability-config/paths';
 
-const PARTS = [SOURCE.settings, TARGET.composeDashboards, TARGET.composeRules, 'k8s', 'terraform'];
+const PARTS = [
+  SOURCE.settings,
+  TARGET.composeDashboards,
+  TARGET.composeRules,
+  'k8s',
+  'terraform',
+  'compose/compose.yaml',
+];
 
 export function copyDeployedTree(): { root: string; remove: () => void } {
   const root = mkdtempSync(path.join(tmpdir(), 'kit-parity-'));

@@ -5,6 +5,8 @@ import { loadDashboards } from './dashboards.ts';
 import { TARGET } from './paths.ts';
 import type { RuleFile } from './rules.ts';
 import { loadRuleFiles } from './rules.ts';
+import type { CatalogueService } from './services.ts';
+import { loadServiceCatalogue } from './services.ts';
 import type { Settings } from './settings.ts';
 import { loadSettings } from './settings.ts';
 import { renderCompose } from './targets/compose.ts';
@@ -19,6 +21,8 @@ export interface Sources {
   ruleFiles: RuleFile[];
   routingPolicy: RoutingPolicy;
   datasources: ReturnType<typeof loadComposeDatasources>;
+  catalogue: CatalogueService[];
+  root: string;
 }
 
 export async function loadSources(root: string): Promise<Sources> {
@@ -28,6 +32,8 @@ export async function loadSources(root: string): Promise<Sources> {
     ruleFiles: loadRuleFiles(root),
     routingPolicy: loadRoutingPolicy(root),
     datasources: loadComposeDatasources(root),
+    catalogue: loadServiceCatalogue(root),
+    root,
   };
 }
 
@@ -37,15 +43,17 @@ export const GENERATED_DIRS = [
   TARGET.composeRules,
   `${TARGET.k8sBase}/dashboards`,
   `${TARGET.k8sBase}/rules`,
+  `${TARGET.k8sBase}/workloads`,
+  TARGET.k8sComponents,
   `${TARGET.terraformModule}/dashboards`,
 ] as const;
 
 /** Every generated file, by path relative to the repository root. */
 export function renderTargets(sources: Sources): Map<string, string> {
-  const { settings, dashboards, ruleFiles, routingPolicy, datasources } = sources;
+  const { settings, dashboards, ruleFiles, routingPolicy, datasources, catalogue, root } = sources;
   return new Map([
     ...renderCompose(dashboards, ruleFiles, settings),
-    ...renderKubernetes(dashboards, ruleFiles, settings, routingPolicy),
+    ...renderKubernetes(dashboards, ruleFiles, settings, routingPolicy, catalogue, root),
     ...renderStackValues(datasources, settings),
     ...renderTerraform(dashboards, settings),
   ]);

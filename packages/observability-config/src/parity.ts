@@ -11,10 +11,11 @@ import { TARGET } from './paths.ts';
 import { topLevelThreshold, withoutScope, withScope } from './query-languages.ts';
 import type { RuleGroup } from './rules.ts';
 import { isAlertingRule, ruleScope } from './rules.ts';
+import { loadServiceCatalogue } from './services.ts';
 import type { DeployedEnvironment, Settings } from './settings.ts';
-import { DEPLOYED_ENVIRONMENTS, loadSettings, thresholdFor } from './settings.ts';
+import { DEPLOYED_ENVIRONMENTS, KUBERNETES_ENVIRONMENTS, loadSettings, thresholdFor } from './settings.ts';
 
-export type ArtifactKind = 'dashboard' | 'rule group' | 'terraform call';
+export type ArtifactKind = 'dashboard' | 'rule group' | 'terraform call' | 'workload';
 
 export interface Artifact {
   kind: ArtifactKind;
@@ -153,7 +154,9 @@ function kubernetesInventory(
   drift: string[],
 ): Artifact[] {
   const artifacts: Artifact[] = [];
-  for (const object of buildOverlay(root, env)) {
+  const objects = buildOverlay(root, env);
+  artifacts.push(...workloadArtifacts(objects, settings, env));
+  for (const object of objects) {
     const name = object.metadata?.name ?? '(unnamed)';
     if (object.kind === 'ConfigMap' && object.metadata?.labels?.grafana_dashboard !== undefined) {
       for (const content of Object.values(object.data ?? {})) {
@@ -182,6 +185,97 @@ function kubernetesInventory(
   return artifacts;
 }
 
+/**
+ * A workload object with what its environment declares differently (grafana/environments.yaml:
+ * replicas, shared storage, callees reached outside the cluster, the environment's own ConfigMap)
+ * replaced by placeholders, so that its hash changes only with an undeclared difference.
+ */
+function normalizeWorkload(object: KubernetesObject, settings: Settings, env: DeployedEnvironment): unknown {
+  const external = settings.environments[env].workloads?.external ?? {};
+  const secretVariables = new Set(
+    Object.values(external).flatMap((e) => (e.secret ? [e.secret.variable] : [])),
+  );
+  const copy = JSON.parse(JSON.stringify(object)) as Record<string, unknown> & {
+    metadata: { labels?: Record<string, string> };
+    spec?: Record<string, unknown>;
+    data?: Record<string, string>;
+  };
+  delete copy.metadata.labels?.environment;
+  if (object.kind === 'Deployment' || object.kind === 'Job') {
+    const spec = copy.spec as { replicas?: unknown; template: { spec: Record<string, unknown> } };
+    if (object.kind === 'Deployment') spec.replicas = '<replicas>';
+    const pod = spec.template.spec as {
+      volumes?: Array<Record<string, unknown>>;
+      containers: Array<{
+        env?: Array<{ name: string }>;
+        envFrom?: Array<{ configMapRef?: { name: string } }>;
+      }>;
+    };
+    for (const volume of pod.volumes ?? []) if (volume.name === 'data') volume.source = '<shared storage>';
+    for (const volume of pod.volumes ?? []) {
+      if (volume.name === 'data') {
+        delete volume.emptyDir;
+        delete volume.persistentVolumeClaim;
+      }
+    }
+    for (const container of pod.containers) {
+      container.env = (container.env ?? []).filter((e) => !secretVariables.has(e.name));
+      for (const from of container.envFrom ?? []) {
+        if (from.configMapRef) from.configMapRef.name = from.configMapRef.name.replace(/-[a-z0-9]{10}$/, '');
+      }
+    }
+  }
+  if (object.kind === 'ConfigMap' && copy.data) {
+    // The address of a callee that some environment reaches outside the cluster: in-cluster or not.
+    const externalized = KUBERNETES_ENVIRONMENTS.flatMap((e) =>
+      Object.entries(settings.environments[e].workloads?.external ?? {}),
+    );
+    for (const [key, value] of Object.entries(copy.data)) {
+      const callee = externalized.find(([name, e]) => e.url === value || value.startsWith(`http://${name}:`));
+      if (callee) copy.data[key] = `<${callee[0]} address>`;
+    }
+  }
+  return copy;
+}
+
+/** Kinds whose presence or content an environment declares (HA, public host, external callees). */
+const DECLARED_KINDS = new Set([
+  'PodDisruptionBudget',
+  'HorizontalPodAutoscaler',
+  'PersistentVolumeClaim',
+  'Ingress',
+]);
+const WORKLOAD_KINDS = new Set([
+  'Deployment',
+  'Service',
+  'ServiceAccount',
+  'ConfigMap',
+  'NetworkPolicy',
+  'Job',
+  'Namespace',
+]);
+
+function workloadArtifacts(
+  objects: KubernetesObject[],
+  settings: Settings,
+  env: DeployedEnvironment,
+): Artifact[] {
+  const external = Object.keys(settings.environments[env].workloads?.external ?? {});
+  return objects
+    .filter((o) => WORKLOAD_KINDS.has(o.kind ?? '') && !DECLARED_KINDS.has(o.kind ?? ''))
+    .filter((o) => !(o.kind === 'ConfigMap' && o.metadata?.labels?.grafana_dashboard !== undefined))
+    .filter((o) => !o.metadata?.name?.startsWith('telemetry-environment'))
+    .filter(
+      (o) => !(o.kind === 'NetworkPolicy' && external.some((c) => o.metadata?.name?.endsWith(`-to-${c}`))),
+    )
+    .map((o) => ({
+      kind: 'workload' as const,
+      name: `${o.kind}/${o.metadata?.name ?? '(unnamed)'}`,
+      hash: hash(normalizeWorkload(o, settings, env)),
+      source: 'kustomize',
+    }));
+}
+
 function declaredDeltas(settings: Settings): DeclaredDelta[] {
   const perEnv = (value: (env: DeployedEnvironment) => string) =>
     Object.fromEntries(DEPLOYED_ENVIRONMENTS.map((env) => [env, value(env)])) as Record<
@@ -194,6 +288,7 @@ function declaredDeltas(settings: Settings): DeclaredDelta[] {
     { name: 'scrape interval', values: perEnv((e) => env(e).scrapeInterval) },
     { name: 'evaluation interval', values: perEnv((e) => env(e).evaluationInterval) },
     { name: 'rule scope', values: perEnv((e) => ruleScope(settings, e) ?? '(all series)') },
+    ...workloadDeltas(settings),
     {
       name: 'receivers',
       values: perEnv((e) =>
@@ -207,6 +302,32 @@ function declaredDeltas(settings: Settings): DeclaredDelta[] {
       values: perEnv((e) => String(thresholdFor(settings, t.alert, e))),
       reason: t.reason,
     })),
+  ];
+}
+
+function workloadDeltas(settings: Settings): DeclaredDelta[] {
+  const value = (
+    env: DeployedEnvironment,
+    read: (w: NonNullable<Settings['environments']['staging']['workloads']>) => string,
+  ) => {
+    const workloads = settings.environments[env].workloads;
+    return workloads ? read(workloads) : '(compose)';
+  };
+  const row = (name: string, read: Parameters<typeof value>[1]) => ({
+    name,
+    values: Object.fromEntries(DEPLOYED_ENVIRONMENTS.map((env) => [env, value(env, read)])) as Record<
+      DeployedEnvironment,
+      string
+    >,
+  });
+  return [
+    row('replicas', (w) => String(w.replicas)),
+    row('autoscaling', (w) =>
+      w.autoscale ? `${w.replicas}–${w.autoscale.max} at ${w.autoscale.cpuUtilization}% CPU` : 'none',
+    ),
+    row('shared storage', (w) => w.sharedStorageClass ?? 'none (one replica)'),
+    row('public host', (w) => w.host),
+    row('outside the cluster', (w) => Object.keys(w.external).join(', ') || 'none'),
   ];
 }
 
@@ -246,9 +367,28 @@ export function runParity(root: string): ParityReport {
   }
   // Every dashboard and rule group is deployed everywhere (the Terraform call exists only where Terraform runs).
   for (const [name, { artifact }] of reference) {
-    if (artifact.kind === 'terraform call') continue;
+    // Terraform runs only where Terraform runs; workloads only in Kubernetes (compose runs development's).
+    if (artifact.kind === 'terraform call' || artifact.kind === 'workload') continue;
     for (const env of DEPLOYED_ENVIRONMENTS) {
       if (!inventories[env].some((a) => key(a) === name)) drift.push(`${env}: ${name} is missing`);
+    }
+  }
+  // Workloads: present in both Kubernetes environments, unless the catalogue runs the service in one only.
+  const catalogue = loadServiceCatalogue(root);
+  const serviceOf = (name: string) =>
+    catalogue
+      .filter((s) => name.split('/')[1]?.startsWith(s.name))
+      .sort((a, b) => b.name.length - a.name.length)[0];
+  for (const env of KUBERNETES_ENVIRONMENTS) {
+    for (const other of KUBERNETES_ENVIRONMENTS.filter((e) => e !== env)) {
+      for (const artifact of inventories[env].filter((a) => a.kind === 'workload')) {
+        if (inventories[other].some((a) => key(a) === key(artifact))) continue;
+        const service = serviceOf(artifact.name);
+        if (service && !service.environments.includes(other)) continue;
+        drift.push(
+          `${other}: ${key(artifact)} is missing (${env} has it, and nothing declares the difference)`,
+        );
+      }
     }
   }
   return { inventories, deltas: declaredDeltas(settings), drift: [...new Set(drift)] };

@@ -20,6 +20,7 @@ export const TARGET = {
   composeRules: 'compose/prometheus/rules',
   k8sBase: 'k8s/base',
   k8sOverlays: 'k8s/overlays',
+  k8sComponents: 'k8s/components',
   terraformModule: 'terraform/modules/grafana',
   terraformEnvironments: 'terraform/environments',
 } as const;

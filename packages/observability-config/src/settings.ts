@@ -27,6 +27,45 @@ const receiver = z.discriminatedUnion('kind', [
 ]);
 export type Receiver = z.infer<typeof receiver>;
 
+/** Pods of another namespace a NetworkPolicy lets in or out: where they run and how they are labelled. */
+const peer = z.strictObject({
+  namespace: z.string().min(1),
+  podLabels: z.record(z.string(), z.string()),
+  port: z.number().int().positive(),
+});
+
+/** How a Kubernetes environment runs the services: the deltas between staging and production. */
+const workloads = z.strictObject({
+  replicas: z.number().int().min(1),
+  /** A HorizontalPodAutoscaler per service (min is at least replicas), with a PodDisruptionBudget. */
+  autoscale: z
+    .strictObject({ max: z.number().int().min(2), cpuUtilization: z.number().int().min(10).max(100) })
+    .optional(),
+  /** A ReadWriteMany storage class for data replicas share (rituals' audio), and the size asked. */
+  sharedStorageClass: z.string().min(1).optional(),
+  sharedStorageSize: z
+    .string()
+    .regex(/^\d+(Mi|Gi|Ti)$/)
+    .default('10Gi'),
+  /** The public host (Ingress) and the Secret holding its TLS certificate. */
+  host: z.string().regex(/^[a-z0-9.-]+$/),
+  tlsSecret: z.string().min(1),
+  /**
+   * Services of the catalogue that this environment does not run, and what the callers reach instead:
+   * the address, and the Secret key that goes with it (an API key) under the variable the caller reads.
+   */
+  external: z
+    .record(
+      z.string(),
+      z.strictObject({
+        url: z.url(),
+        secret: z.strictObject({ name: z.string(), key: z.string(), variable: z.string() }).optional(),
+      }),
+    )
+    .default({}),
+});
+export type WorkloadSettings = z.infer<typeof workloads>;
+
 const environment = z.strictObject({
   lokiRetention: duration,
   scrapeInterval: duration,
@@ -36,6 +75,8 @@ const environment = z.strictObject({
   alertFor: duration.optional(),
   /** Replaces range windows in rule expressions, e.g. 5m → 10s (short-interval test environment only). */
   rangeWindows: z.record(duration, duration).optional(),
+  /** Kubernetes environments only: replicas, autoscaling, public host, the hosted LLM. */
+  workloads: workloads.optional(),
 });
 export type EnvironmentSettings = z.infer<typeof environment>;
 
@@ -64,6 +105,24 @@ const settingsFile = z.strictObject({
       loki: z.url(),
       tempo: z.url(),
     }),
+    /** Where the services' images are pushed: <registry>/<service>:<tag>. */
+    imageRegistry: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/),
+    /** The in-cluster collector the services send OTLP to (NetworkPolicy egress and the endpoint). */
+    collector: peer.extend({ otlpEndpoint: z.url() }),
+    /** The Prometheus that scrapes the services (NetworkPolicy ingress). */
+    prometheus: peer,
+    /** The ingress controller (class, and where its pods run: NetworkPolicy ingress). */
+    ingress: peer.extend({ className: z.string().min(1) }),
+    /**
+     * The managed PostgreSQL the schema-owning services use: the Secret holding its URL, and where it
+     * is (NetworkPolicy egress).
+     */
+    database: z.strictObject({
+      secret: z.string().min(1),
+      key: z.string().min(1),
+      cidr: z.cidrv4(),
+      port: z.number().int().positive(),
+    }),
   }),
   environments: z.strictObject({
     development: environment,
@@ -81,6 +140,11 @@ export function parseSettings(text: string, source: string = SOURCE.settings): S
   if (!result.success) {
     const issues = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new Error(`${source} is invalid — fix these fields:\n${issues.join('\n')}`);
+  }
+  for (const name of KUBERNETES_ENVIRONMENTS) {
+    if (!result.data.environments[name].workloads) {
+      throw new Error(`${source}: environments.${name} runs in Kubernetes and needs a workloads block`);
+    }
   }
   for (const [name, env] of Object.entries(result.data.environments)) {
     if (name !== 'test' && (env.alertFor || env.rangeWindows)) {

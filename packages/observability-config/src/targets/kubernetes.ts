@@ -15,9 +15,12 @@ import { SOURCE, TARGET } from '../paths.ts';
 import { topLevelThreshold } from '../query-languages.ts';
 import type { RuleFile } from '../rules.ts';
 import { isAlertingRule, renderRuleGroups } from '../rules.ts';
+import type { CatalogueService } from '../services.ts';
+import { COMPOSE_FILE } from '../services.ts';
 import type { DeployedEnvironment, Receiver, Settings } from '../settings.ts';
 import { KUBERNETES_ENVIRONMENTS, thresholdFor } from '../settings.ts';
 import { DASHBOARD_FOLDER, yamlDocument } from './compose.ts';
+import { imageName, placement, renderWorkloads } from './workloads.ts';
 
 /** Kubernetes rejects a last-applied-configuration annotation of 262144 bytes or more. */
 export const ANNOTATION_LIMIT_BYTES = 262_144;
@@ -212,12 +215,30 @@ function intervalPatches(ruleFiles: RuleFile[], settings: Settings, env: Deploye
   }));
 }
 
+function manifests(source: string, models: Array<{ toJSON(): unknown }>): string {
+  return generatedHeader(source) + models.map((m) => yamlDocument(m.toJSON())).join('---\n');
+}
+
+/** The version the services' images are tagged with unless a deploy sets another (root package.json). */
+function releaseVersion(root: string): string {
+  return (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 export function renderKubernetes(
   dashboards: DashboardSource[],
   ruleFiles: RuleFile[],
   settings: Settings,
   policy: RoutingPolicy,
+  catalogue: CatalogueService[],
+  root: string,
 ): Map<string, string> {
+  const workloads = renderWorkloads(catalogue, settings);
+  const image = (service: string) => ({
+    name: imageName(service),
+    newName: `${settings.kubernetes.imageRegistry}/${service}`,
+    newTag: releaseVersion(root),
+  });
+  const catalogueSource = `${COMPOSE_FILE} (the service catalogue) and ${SOURCE.settings}`;
   const files = new Map<string, string>();
   const base = TARGET.k8sBase;
   const staging = settings.environments.staging;
@@ -225,7 +246,27 @@ export function renderKubernetes(
   const sharedInterval =
     staging.scrapeInterval === production.scrapeInterval ? staging.scrapeInterval : undefined;
 
-  const resources: string[] = ['pod-monitor.yaml'];
+  const resources: string[] = [];
+  for (const [file, models] of workloads.base) {
+    resources.push(`workloads/${file}`);
+    files.set(`${base}/workloads/${file}`, manifests(catalogueSource, models));
+  }
+  for (const [name, models] of workloads.components) {
+    const dir = `${TARGET.k8sComponents}/${name}`;
+    files.set(`${dir}/${name}.yaml`, manifests(catalogueSource, models));
+    files.set(
+      `${dir}/kustomization.yaml`,
+      generatedHeader(catalogueSource) +
+        yamlDocument({
+          apiVersion: 'kustomize.config.k8s.io/v1alpha1',
+          kind: 'Component',
+          resources: [`${name}.yaml`],
+          // The base's images transformer does not reach a component's resources.
+          images: [image(name)],
+        }),
+    );
+  }
+  resources.push('pod-monitor.yaml');
   files.set(`${base}/pod-monitor.yaml`, manifest(SOURCE.settings, podMonitor(sharedInterval, settings)));
   for (const dashboard of dashboards) {
     const file = `dashboards/${dashboard.uid}.yaml`;
@@ -252,16 +293,26 @@ export function renderKubernetes(
         namespace: settings.kubernetes.namespace,
         labels: [{ pairs: { 'app.kubernetes.io/part-of': 'telemetry-kit' }, includeSelectors: false }],
         resources,
+        // Where the images are pushed; a deploy sets the tag it built (kustomize edit set image).
+        images: catalogue
+          .filter((service) => placement(service) === 'base')
+          .map((service) => image(service.name)),
       }),
   );
 
   for (const env of KUBERNETES_ENVIRONMENTS) {
     const envSettings = settings.environments[env];
     const dir = `${TARGET.k8sOverlays}/${env}`;
+    const overlay = workloads.overlays.get(env);
     const patches = [
       ...thresholdPatches(ruleFiles, settings, env),
       ...intervalPatches(ruleFiles, settings, env),
+      ...(overlay?.patches ?? []).map((p) => ({ target: p.target, patch: yamlDocument(p.patch) })),
     ];
+    files.set(
+      `${dir}/workloads.yaml`,
+      manifests(`the ${env} workloads in ${SOURCE.settings} and ${COMPOSE_FILE}`, overlay?.objects ?? []),
+    );
     if (!sharedInterval) {
       patches.push({
         target: {
@@ -291,11 +342,18 @@ export function renderKubernetes(
           // The overlay's own objects (the AlertmanagerConfig, the environment ConfigMap) land there too.
           namespace: settings.kubernetes.namespace,
           labels: [{ pairs: { environment: env }, includeSelectors: false }],
-          resources: ['../../base', 'alertmanager-config.yaml'],
+          resources: ['../../base', 'alertmanager-config.yaml', 'workloads.yaml'],
+          ...(overlay && overlay.components.length > 0
+            ? { components: overlay.components.map((name) => `../../components/${name}`) }
+            : {}),
           configMapGenerator: [
             {
               name: 'telemetry-environment',
-              literals: [`ENVIRONMENT=${env}`, `LOKI_RETENTION_PERIOD=${envSettings.lokiRetention}`],
+              literals: [
+                `ENVIRONMENT=${env}`,
+                `DEPLOYMENT_ENVIRONMENT=${env}`,
+                `LOKI_RETENTION_PERIOD=${envSettings.lokiRetention}`,
+              ],
             },
           ],
           ...(patches.length > 0 ? { patches } : {}),

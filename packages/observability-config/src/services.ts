@@ -1,0 +1,140 @@
+// The service catalogue: every reference service's name, port, the services it calls (the service
+// graph), its probes, resources, whether it owns a schema and its public path. compose/compose.yaml is
+// the one source: compose says most of it, and each service's `x-kit` block says the rest. The
+// Kubernetes workloads and NetworkPolicies are generated from this; tests read it.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import type { DeployedEnvironment } from './settings.ts';
+import { DEPLOYED_ENVIRONMENTS } from './settings.ts';
+
+export const COMPOSE_FILE = 'compose/compose.yaml';
+
+const kitBlock = z.strictObject({
+  /** Each service called, and the environment variable that holds its address. */
+  calls: z.record(z.string(), z.string().regex(/^[A-Z][A-Z0-9_]*$/)).default({}),
+  /** The path under the public host that routes to this service (an Ingress rule). */
+  public: z.string().startsWith('/').optional(),
+  /** A directory the service writes data to (a volume). */
+  data: z.string().startsWith('/').optional(),
+  /** The environments it runs in (default: all). */
+  environments: z.array(z.enum(DEPLOYED_ENVIRONMENTS)).default([...DEPLOYED_ENVIRONMENTS]),
+});
+
+const memory = z.union([z.string(), z.number()]);
+const cpus = z.union([z.string(), z.number()]);
+const composeService = z.looseObject({
+  image: z.string().optional(),
+  build: z.looseObject({ dockerfile: z.string() }).optional(),
+  command: z.array(z.string()).optional(),
+  environment: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+  healthcheck: z.looseObject({ test: z.array(z.string()).optional() }).optional(),
+  deploy: z
+    .looseObject({
+      resources: z.looseObject({
+        limits: z.looseObject({ memory, cpus: cpus.optional() }).optional(),
+        reservations: z.looseObject({ memory, cpus: cpus.optional() }).optional(),
+      }),
+    })
+    .optional(),
+  'x-kit': kitBlock.optional(),
+});
+
+export interface CatalogueService {
+  name: string;
+  /** The port the service listens on (its PORT), named `http` wherever it is published. */
+  port: number;
+  /** Called service (a catalogue service, or a backing one such as postgres) → the variable naming it. */
+  calls: Record<string, string>;
+  /** What compose sets each of those variables to (the address by service name: DNS resolves it alike). */
+  addresses: Record<string, string>;
+  /** The path answering readiness (/readyz), taken from compose's healthcheck; liveness is /healthz. */
+  readinessPath: string;
+  memoryRequest: string;
+  memoryLimit: string;
+  cpuRequest: string;
+  cpuLimit: string;
+  /** The migration command when the service owns a schema (compose's `<name>-migrate` one-shot). */
+  migrate?: string[];
+  public?: string;
+  data?: string;
+  environments: DeployedEnvironment[];
+}
+
+/** compose's `256m` as Kubernetes' `256Mi`. */
+function quantity(value: string | number, where: string): string {
+  const match = /^(\d+)([kmg])?b?$/i.exec(String(value).trim());
+  if (!match) throw new Error(`${COMPOSE_FILE}: ${where} "${value}" is not a memory size like 256m`);
+  const unit = { k: 'Ki', m: 'Mi', g: 'Gi' }[(match[2] ?? '').toLowerCase() as 'k' | 'm' | 'g'] ?? '';
+  return `${match[1]}${unit}`;
+}
+
+/** compose's cpus ("0.05") as Kubernetes' millicores ("50m"). */
+function millicores(value: string | number | undefined, where: string): string {
+  const cores = Number(value);
+  if (value === undefined || !(cores > 0))
+    throw new Error(`${COMPOSE_FILE}: ${where} needs cpus, e.g. "0.05"`);
+  return `${Math.round(cores * 1000)}m`;
+}
+
+/** Reads the catalogue from compose/compose.yaml: the services that compose builds from this repository. */
+export function loadServiceCatalogue(root: string): CatalogueService[] {
+  const file = parse(readFileSync(path.join(root, COMPOSE_FILE), 'utf8'), { merge: true }) as {
+    services: Record<string, unknown>;
+  };
+  const services = Object.entries(file.services).map(([name, raw]) => {
+    const parsed = composeService.safeParse(raw);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      throw new Error(`${COMPOSE_FILE}: service ${name}: ${issues}`);
+    }
+    return { name, spec: parsed.data };
+  });
+  return services
+    .filter(({ spec }) => spec.build)
+    .map(({ name, spec }): CatalogueService => {
+      const kit = spec['x-kit'] ?? kitBlock.parse({});
+      const env = spec.environment ?? {};
+      const port = Number(env.PORT);
+      if (!Number.isInteger(port)) throw new Error(`${COMPOSE_FILE}: service ${name} sets no numeric PORT`);
+      const readyz = /http:\/\/127\.0\.0\.1:\d+(\/[a-z]+)/.exec(
+        (spec.healthcheck?.test ?? []).join(' '),
+      )?.[1];
+      if (!readyz) throw new Error(`${COMPOSE_FILE}: service ${name}'s healthcheck names no readiness path`);
+      const addresses: Record<string, string> = {};
+      for (const [callee, variable] of Object.entries(kit.calls)) {
+        const value = env[variable];
+        if (value === undefined) {
+          throw new Error(
+            `${COMPOSE_FILE}: ${name} calls ${callee} through ${variable}, which it does not set`,
+          );
+        }
+        addresses[callee] = String(value);
+      }
+      const migration = services.find(
+        (s) => s.name === `${name}-migrate` && s.spec.image === spec.image && s.spec.command,
+      );
+      const resources = spec.deploy?.resources;
+      if (!resources?.limits?.memory || !resources.reservations?.memory) {
+        throw new Error(
+          `${COMPOSE_FILE}: service ${name} needs deploy.resources limits and reservations (memory)`,
+        );
+      }
+      return {
+        name,
+        port,
+        calls: kit.calls,
+        addresses,
+        readinessPath: readyz,
+        memoryRequest: quantity(resources.reservations.memory, `${name} reservations.memory`),
+        memoryLimit: quantity(resources.limits.memory, `${name} limits.memory`),
+        cpuRequest: millicores(resources.reservations.cpus, `${name} reservations`),
+        cpuLimit: millicores(resources.limits.cpus, `${name} limits`),
+        ...(migration?.spec.command ? { migrate: migration.spec.command } : {}),
+        ...(kit.public ? { public: kit.public } : {}),
+        ...(kit.data ? { data: kit.data } : {}),
+        environments: kit.environments,
+      };
+    });
+}

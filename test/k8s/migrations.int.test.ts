@@ -1,0 +1,91 @@
+// The migration Jobs of the overlays, run as Kubernetes would run them: the service image built from
+// this repository (what the Job's image names once pushed), the Job's exact command, DATABASE_URL from
+// the environment. up → down (every step) → up against Postgres, reading the schema after each.
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
+import type { StartedPostgres } from '@telemetry-kit/service-kit/testing';
+import { startPostgres } from '@telemetry-kit/service-kit/testing';
+import { ServiceContainer } from '@telemetry-kit/testkit';
+import { describeWithContainers } from '@telemetry-kit/testkit/vitest';
+import pg from 'pg';
+import type { StartedNetwork } from 'testcontainers';
+import { GenericContainer, Network, Wait } from 'testcontainers';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { K8sObject } from './rendered.ts';
+import { podTemplate, rendered } from './rendered.ts';
+
+const jobs = rendered('production').filter((o) => o.kind === 'Job');
+
+/** The tables of a service's own schema (its migrations table aside), sorted. */
+async function tables(url: string, schema: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const result = await client.query<{ table_name: string }>(
+      "select table_name from information_schema.tables where table_schema = $1 and table_name <> 'pgmigrations' order by 1",
+      [schema],
+    );
+    return result.rows.map((r) => r.table_name);
+  } finally {
+    await client.end();
+  }
+}
+
+describeWithContainers(
+  'the migration Jobs, up → down → up',
+  { images: ['NODE_IMAGE', 'POSTGRES_IMAGE'] },
+  () => {
+    let network: StartedNetwork;
+    let postgres: StartedPostgres;
+
+    beforeAll(async () => {
+      network = await new Network().start();
+      postgres = await startPostgres(network);
+    });
+    afterAll(async () => {
+      await postgres?.stop();
+      await network?.stop();
+    });
+
+    it('renders one per schema-owning service', () => {
+      expect(jobs.map((j) => j.metadata.name).sort()).toEqual(['gateway-migrate', 'marketplace-migrate']);
+    });
+
+    it.each(jobs.map((j) => [j.metadata.name, j] as const))(
+      '%s migrates up, all the way down, and up again',
+      async (_, job: K8sObject) => {
+        const [container] = podTemplate(job)?.spec.containers ?? [];
+        const command = container?.command as string[];
+        const service = job.metadata.labels?.['app.kubernetes.io/name'] ?? '';
+        expect(command.at(-1)).toBe('up');
+        const image = (await ServiceContainer.fromWorkspace(service)).image;
+        const steps = readdirSync(path.join(REPO_ROOT, 'services', service, 'migrations')).length;
+        // A database of its own, as each service's schema would be alone in it.
+        const admin = new pg.Client({ connectionString: postgres.url });
+        await admin.connect();
+        await admin.query(`create database "${service}"`);
+        await admin.end();
+        const own = (url: string) => url.replace(/\/[^/]+$/, `/${service}`);
+        const run = async (args: string[]) => {
+          // Started when it has exited 0 (a non-zero exit fails the start).
+          const started = await new GenericContainer(image)
+            .withNetwork(network)
+            .withEnvironment({ DATABASE_URL: own(postgres.networkUrl) })
+            .withCommand(args)
+            .withWaitStrategy(Wait.forOneShotStartup())
+            .withStartupTimeout(120_000)
+            .start();
+          await started.stop();
+        };
+        await run(command);
+        const afterUp = await tables(own(postgres.url), service);
+        expect(afterUp.length, `${service}'s migrations created no table`).toBeGreaterThan(0);
+        await run([...command.slice(0, -1), 'down', String(steps)]);
+        expect(await tables(own(postgres.url), service), 'every table gone after down').toEqual([]);
+        await run(command);
+        expect(await tables(own(postgres.url), service)).toEqual(afterUp);
+      },
+    );
+  },
+);
