@@ -55,9 +55,8 @@ describe.each(KUBERNETES_ENVIRONMENTS)('k8s/overlays/%s', (env) => {
         };
         expect(pod?.runAsNonRoot, workload.metadata.name).toBe(true);
         expect(pod?.seccompProfile?.type, workload.metadata.name).toBe('RuntimeDefault');
-        expect(
-          (template?.spec as { automountServiceAccountToken?: boolean }).automountServiceAccountToken,
-        ).toBe(false);
+        const spec = template?.spec as { automountServiceAccountToken?: boolean } | undefined;
+        expect(spec?.automountServiceAccountToken, workload.metadata.name).toBe(false);
         for (const container of template?.spec.containers ?? []) {
           const where = `${workload.metadata.name}/${container.name}`;
           const security = container.securityContext as {
