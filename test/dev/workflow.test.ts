@@ -30,10 +30,32 @@ describe('the GitHub Actions workflow', () => {
     expect(lint(broken, 'broken.yml').length).toBeGreaterThan(0);
   });
 
+  it('deploys the staging overlay to a kind cluster, migrations first, and waits for every workload', () => {
+    const workflow = parse(workflowText) as Workflow;
+    const job = workflow.jobs.kubernetes;
+    const uses = (job?.steps ?? []).map((step) => step.uses ?? '');
+    const runs = (job?.steps ?? []).map((step) => step.run?.trim() ?? '');
+    expect(uses.some((u) => u.startsWith('helm/kind-action@'))).toBe(true);
+    const order = [
+      'bash scripts/ci/kind-images.sh staging kit',
+      'bash scripts/ci/kind-prerequisites.sh staging',
+      'npm run deploy -- staging --timeout 10m',
+      'kubectl -n telemetry-kit wait --for=condition=Available deployment --all --timeout=5m',
+    ].map((command) => runs.indexOf(command));
+    expect(
+      order.every((i) => i >= 0),
+      `steps in ${JSON.stringify(runs)}`,
+    ).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(runs.some((r) => r.includes('k8s/overlays/production') && r.includes('--dry-run=server'))).toBe(
+      true,
+    );
+  });
+
   it('runs npm test on every push and pull request on Ubuntu, after pulling the pinned images', () => {
     const workflow = parse(workflowText) as Workflow;
     expect(Object.keys(workflow.on).sort()).toEqual(['pull_request', 'push']);
-    const job = Object.values(workflow.jobs)[0];
+    const job = workflow.jobs.test;
     expect(job?.['runs-on']).toMatch(/^ubuntu-/);
     const runs = (job?.steps ?? []).map((step) => step.run?.trim() ?? '');
     const pull = runs.indexOf('npm run images -- pull');

@@ -1,0 +1,54 @@
+import { $ } from 'zx';
+import type { DeployPlan, Manifest } from './plan.ts';
+
+const stringify = (objects: Manifest[]) => objects.map((o) => JSON.stringify(o)).join('\n---\n');
+
+/**
+ * Applies a plan: the first step, the migration Jobs (the previous ones deleted first: a Job's pod
+ * template cannot change) waited for to complete, then the serving workloads, waited for to be rolled out.
+ */
+export async function applyPlan(
+  plan: DeployPlan,
+  options: { namespace: string; context?: string; log: (line: string) => void; timeout: string },
+): Promise<void> {
+  const context = options.context ? ['--context', options.context] : [];
+  const kubectl = (args: string[], input?: string) =>
+    $({ quiet: true, ...(input === undefined ? {} : { input }) })`kubectl ${context} ${args}`;
+  const ns = ['--namespace', options.namespace];
+  if (plan.migrations.length > 0) {
+    options.log(`… deleting the previous migration Jobs`);
+    await kubectl([
+      ...ns,
+      'delete',
+      'job',
+      '--ignore-not-found',
+      ...plan.migrations.map((j) => j.metadata.name),
+    ]);
+  }
+  options.log(
+    `… applying ${plan.prepare.length} objects (namespace, configuration, policies, migration Jobs)`,
+  );
+  await kubectl(['apply', '--server-side', '-f', '-'], stringify(plan.prepare));
+  for (const job of plan.migrations) {
+    options.log(`… waiting for ${job.metadata.name}`);
+    await kubectl([
+      ...ns,
+      'wait',
+      '--for=condition=complete',
+      `job/${job.metadata.name}`,
+      `--timeout=${options.timeout}`,
+    ]);
+  }
+  options.log(`… applying ${plan.rollout.length} workloads`);
+  await kubectl(['apply', '--server-side', '-f', '-'], stringify(plan.rollout));
+  for (const deployment of plan.rollout.filter((o) => o.kind === 'Deployment')) {
+    options.log(`… waiting for deployment/${deployment.metadata.name}`);
+    await kubectl([
+      ...ns,
+      'rollout',
+      'status',
+      `deployment/${deployment.metadata.name}`,
+      `--timeout=${options.timeout}`,
+    ]);
+  }
+}

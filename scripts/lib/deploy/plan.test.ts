@@ -1,0 +1,26 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { deployPlan } from './plan.ts';
+
+const root = path.resolve(import.meta.dirname, '../../..');
+const overlay = (env: string) =>
+  execFileSync('kubectl', ['kustomize', path.join(root, 'k8s/overlays', env)], { encoding: 'utf8' });
+
+describe('npm run deploy: the order of a deploy', () => {
+  it.each(['staging', 'production'])('%s: migrations run before any serving workload changes', (env) => {
+    const plan = deployPlan(overlay(env));
+    expect(plan.migrations.map((j) => j.metadata.name).sort()).toEqual([
+      'gateway-migrate',
+      'marketplace-migrate',
+    ]);
+    // The Jobs go with the first step; Deployments only in the last, after the Jobs completed.
+    expect(plan.prepare.some((o) => o.kind === 'Deployment')).toBe(false);
+    expect(plan.prepare.filter((o) => o.kind === 'Job')).toEqual(plan.migrations);
+    expect(plan.rollout.map((o) => o.kind)).toContain('Deployment');
+    // What a Job needs is in the first step: its namespace, ServiceAccount and ConfigMaps.
+    expect(plan.prepare.map((o) => o.kind)).toEqual(
+      expect.arrayContaining(['Namespace', 'ServiceAccount', 'ConfigMap']),
+    );
+  });
+});

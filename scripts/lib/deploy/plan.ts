@@ -1,0 +1,30 @@
+import { parseAllDocuments } from 'yaml';
+
+/** A rendered object, as much of it as the deploy reads. */
+export interface Manifest {
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+}
+
+/** Workloads that serve traffic: they change only after the migrations have run. */
+const ROLLED_OUT = new Set(['Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget']);
+
+export interface DeployPlan {
+  /** Everything the migrations need and nothing that serves: namespace, config, policies, the Jobs. */
+  prepare: Manifest[];
+  migrations: Manifest[];
+  /** What changes once the migrations completed. */
+  rollout: Manifest[];
+}
+
+/** Splits an overlay's objects (kubectl kustomize output) into the deploy's three steps. */
+export function deployPlan(kustomizeOutput: string): DeployPlan {
+  const objects = parseAllDocuments(kustomizeOutput)
+    .map((doc) => doc.toJS() as Manifest | null)
+    .filter((o): o is Manifest => o !== null);
+  return {
+    prepare: objects.filter((o) => !ROLLED_OUT.has(o.kind)),
+    migrations: objects.filter((o) => o.kind === 'Job'),
+    rollout: objects.filter((o) => ROLLED_OUT.has(o.kind)),
+  };
+}
