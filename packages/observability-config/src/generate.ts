@@ -9,6 +9,7 @@ import type { CatalogueService } from './services.ts';
 import { loadServiceCatalogue } from './services.ts';
 import type { Settings } from './settings.ts';
 import { loadSettings } from './settings.ts';
+import { renderAlloyValues } from './targets/alloy-values.ts';
 import { renderCompose } from './targets/compose.ts';
 import type { RoutingPolicy } from './targets/kubernetes.ts';
 import { loadRoutingPolicy, renderKubernetes } from './targets/kubernetes.ts';
@@ -55,6 +56,7 @@ export function renderTargets(sources: Sources): Map<string, string> {
     ...renderCompose(dashboards, ruleFiles, settings),
     ...renderKubernetes(dashboards, ruleFiles, settings, routingPolicy, catalogue, root),
     ...renderStackValues(datasources, settings),
+    ...renderAlloyValues(root, settings),
     ...renderTerraform(dashboards, settings),
   ]);
 }

@@ -59,6 +59,8 @@ export interface CatalogueService {
   migrate?: string[];
   public?: string;
   data?: string;
+  /** The variable holding the browser's Faro collector URL (a public address, set per environment). */
+  browserCollector?: string;
   environments: DeployedEnvironment[];
 }
 
@@ -134,6 +136,7 @@ export function loadServiceCatalogue(root: string): CatalogueService[] {
         ...(migration?.spec.command ? { migrate: migration.spec.command } : {}),
         ...(kit.public ? { public: kit.public } : {}),
         ...(kit.data ? { data: kit.data } : {}),
+        ...('FARO_COLLECTOR_URL' in env ? { browserCollector: 'FARO_COLLECTOR_URL' } : {}),
         environments: kit.environments,
       };
     });

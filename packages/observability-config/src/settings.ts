@@ -108,7 +108,11 @@ const settingsFile = z.strictObject({
     /** Where the services' images are pushed: <registry>/<service>:<tag>. */
     imageRegistry: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/),
     /** The in-cluster collector the services send OTLP to (NetworkPolicy egress and the endpoint). */
-    collector: peer.extend({ otlpEndpoint: z.url() }),
+    collector: peer.extend({
+      otlpEndpoint: z.url(),
+      /** Where the collector sends traces: Tempo's OTLP/gRPC host:port. */
+      tempoOtlpGrpc: z.string().regex(/^[a-z0-9.-]+:\d+$/),
+    }),
     /** The Prometheus that scrapes the services (NetworkPolicy ingress). */
     prometheus: peer,
     /** The ingress controller (class, and where its pods run: NetworkPolicy ingress). */

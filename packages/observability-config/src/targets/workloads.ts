@@ -18,6 +18,7 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import type { CatalogueService } from '../services.ts';
 import type { DeployedEnvironment, Settings, WorkloadSettings } from '../settings.ts';
 import { KUBERNETES_ENVIRONMENTS } from '../settings.ts';
+import { FARO_PATH } from './alloy-values.ts';
 
 type Model = { toJSON(): unknown };
 const NAME = 'app.kubernetes.io/name';
@@ -435,6 +436,19 @@ export function renderWorkloads(catalogue: CatalogueService[], settings: Setting
           }),
         );
       }
+    }
+    // The browser reaches the collector's Faro receiver on the public host (the Alloy chart's Ingress).
+    for (const service of running.filter((s) => s.browserCollector)) {
+      patches.push({
+        target: { version: 'v1', kind: 'ConfigMap', name: `${service.name}-env` },
+        patch: [
+          {
+            op: 'add',
+            path: `/data/${service.browserCollector}`,
+            value: `https://${workloads.host}${FARO_PATH}`,
+          },
+        ],
+      });
     }
     const publicServices = running.filter((s) => s.public);
     objects.push(
