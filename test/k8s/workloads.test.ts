@@ -229,3 +229,25 @@ function allowedEdges(objects: K8sObject[], env: DeployedEnvironment): string[] 
   }
   return edges;
 }
+
+describe('requests from measured figures', () => {
+  it('asks at least the idle memory npm run bench -- dev measured for each service', async () => {
+    const { readFileSync } = await import('node:fs');
+    const path = await import('node:path');
+    const bench = JSON.parse(readFileSync(path.join(REPO_ROOT, 'docs/benchmarks.json'), 'utf8')) as {
+      dev?: { figures: Record<string, number | string> };
+    };
+    const mebibytes = (quantity: string) => Number(/^(\d+)Mi$/.exec(quantity)?.[1]);
+    let measured = 0;
+    for (const service of catalogue) {
+      const idle = bench.dev?.figures[`idle_memory_mib_${service.name}`];
+      if (typeof idle !== 'number') continue;
+      measured += 1;
+      expect(mebibytes(service.memoryRequest), `${service.name}: idle ${idle} MiB`).toBeGreaterThanOrEqual(
+        idle,
+      );
+      expect(mebibytes(service.memoryLimit), service.name).toBeGreaterThan(mebibytes(service.memoryRequest));
+    }
+    expect(measured, 'docs/benchmarks.json has the dev section').toBe(catalogue.length);
+  });
+});

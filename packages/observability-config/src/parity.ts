@@ -230,9 +230,11 @@ function normalizeWorkload(object: KubernetesObject, settings: Settings, env: De
     const externalized = KUBERNETES_ENVIRONMENTS.flatMap((e) =>
       Object.entries(settings.environments[e].workloads?.external ?? {}),
     );
+    const host = settings.environments[env].workloads?.host;
     for (const [key, value] of Object.entries(copy.data)) {
       const callee = externalized.find(([name, e]) => e.url === value || value.startsWith(`http://${name}:`));
       if (callee) copy.data[key] = `<${callee[0]} address>`;
+      else if (host && value.includes(`//${host}/`)) copy.data[key] = value.replace(`//${host}/`, '//<public host>/');
     }
   }
   return copy;
