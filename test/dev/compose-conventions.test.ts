@@ -105,7 +105,10 @@ describe('Prometheus scrape configuration', () => {
     for (const service of ['gateway', 'rituals', 'marketplace', 'llm-emulator', 'web']) {
       expect(prometheusYml).toContain(`job_name: ${service}\n`);
       const targets = JSON.parse(
-        readFileSync(path.join(root, 'compose/prometheus/targets/containers', `${service}.json`), 'utf8'),
+        readFileSync(
+          path.join(root, 'compose/prometheus/targets/containers', `${service}.generated.json`),
+          'utf8',
+        ),
       ) as Array<{ targets: string[] }>;
       expect(targets[0]?.targets).toEqual([`${service}:8080`]);
       expect(services[service], `compose has a ${service} service`).toBeDefined();

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
 import { $ } from 'zx';
 import { composeArgs } from '../../scripts/lib/dev/compose.ts';
 import { parsePs } from '../../scripts/lib/dev/progress.ts';
@@ -8,7 +9,8 @@ import { parsePs } from '../../scripts/lib/dev/progress.ts';
 export const root = path.resolve(import.meta.dirname, '../..');
 const tsx = path.join(root, 'node_modules/.bin/tsx');
 export const PROJECT = 'telemetry-kit';
-export const SERVICES = ['gateway', 'rituals', 'marketplace', 'llm-emulator', 'web'] as const;
+/** The reference services: the service catalogue (compose/compose.yaml). */
+export const SERVICES = loadServiceCatalogue(root).map((service) => service.name);
 
 export interface VerbResult {
   exitCode: number;

@@ -13,6 +13,7 @@ import { renderAlloyValues } from './targets/alloy-values.ts';
 import { renderCompose } from './targets/compose.ts';
 import type { RoutingPolicy } from './targets/kubernetes.ts';
 import { loadRoutingPolicy, renderKubernetes } from './targets/kubernetes.ts';
+import { renderScrapeTargets, TARGETS_DIR } from './targets/scrape-targets.ts';
 import { loadComposeDatasources, renderStackValues } from './targets/stack-values.ts';
 import { renderTerraform } from './targets/terraform.ts';
 
@@ -45,6 +46,8 @@ export const GENERATED_DIRS = [
   `${TARGET.k8sBase}/dashboards`,
   `${TARGET.k8sBase}/rules`,
   `${TARGET.k8sBase}/workloads`,
+  `${TARGETS_DIR}/containers`,
+  `${TARGETS_DIR}/native`,
   TARGET.k8sComponents,
   `${TARGET.terraformModule}/dashboards`,
 ] as const;
@@ -57,6 +60,7 @@ export function renderTargets(sources: Sources): Map<string, string> {
     ...renderKubernetes(dashboards, ruleFiles, settings, routingPolicy, catalogue, root),
     ...renderStackValues(datasources, settings),
     ...renderAlloyValues(root, settings),
+    ...renderScrapeTargets(catalogue),
     ...renderTerraform(dashboards, settings),
   ]);
 }

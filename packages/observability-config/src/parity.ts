@@ -234,7 +234,8 @@ function normalizeWorkload(object: KubernetesObject, settings: Settings, env: De
     for (const [key, value] of Object.entries(copy.data)) {
       const callee = externalized.find(([name, e]) => e.url === value || value.startsWith(`http://${name}:`));
       if (callee) copy.data[key] = `<${callee[0]} address>`;
-      else if (host && value.includes(`//${host}/`)) copy.data[key] = value.replace(`//${host}/`, '//<public host>/');
+      else if (host && value.includes(`//${host}/`))
+        copy.data[key] = value.replace(`//${host}/`, '//<public host>/');
     }
   }
   return copy;

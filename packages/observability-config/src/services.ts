@@ -20,6 +20,8 @@ const kitBlock = z.strictObject({
   data: z.string().startsWith('/').optional(),
   /** The environments it runs in (default: all). */
   environments: z.array(z.enum(DEPLOYED_ENVIRONMENTS)).default([...DEPLOYED_ENVIRONMENTS]),
+  /** Its port on the host under `npm run dev -- --native`, where the services cannot share one. */
+  nativePort: z.number().int().positive(),
 });
 
 const memory = z.union([z.string(), z.number()]);
@@ -45,6 +47,8 @@ export interface CatalogueService {
   name: string;
   /** The port the service listens on (its PORT), named `http` wherever it is published. */
   port: number;
+  /** Its port on the host under `npm run dev -- --native`. */
+  nativePort: number;
   /** Called service (a catalogue service, or a backing one such as postgres) → the variable naming it. */
   calls: Record<string, string>;
   /** What compose sets each of those variables to (the address by service name: DNS resolves it alike). */
@@ -96,7 +100,11 @@ export function loadServiceCatalogue(root: string): CatalogueService[] {
   return services
     .filter(({ spec }) => spec.build)
     .map(({ name, spec }): CatalogueService => {
-      const kit = spec['x-kit'] ?? kitBlock.parse({});
+      const kit = spec['x-kit'];
+      if (!kit)
+        throw new Error(
+          `${COMPOSE_FILE}: service ${name} is built here but has no x-kit block (nativePort at least)`,
+        );
       const env = spec.environment ?? {};
       const port = Number(env.PORT);
       if (!Number.isInteger(port)) throw new Error(`${COMPOSE_FILE}: service ${name} sets no numeric PORT`);
@@ -126,6 +134,7 @@ export function loadServiceCatalogue(root: string): CatalogueService[] {
       return {
         name,
         port,
+        nativePort: kit.nativePort,
         calls: kit.calls,
         addresses,
         readinessPath: readyz,

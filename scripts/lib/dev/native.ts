@@ -1,18 +1,17 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
+import { loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
 
 /**
- * Host ports of the Node services under `npm run dev -- --native`. Prometheus scrapes the same
- * ports through host.docker.internal (compose/prometheus/targets/native/*.json).
+ * Host ports of the Node services under `npm run dev -- --native` (x-kit.nativePort in compose, the
+ * service catalogue). Prometheus scrapes the same ports through host.docker.internal
+ * (compose/prometheus/targets/native/, generated from the catalogue too).
  */
-export const NATIVE_PORTS: Readonly<Record<string, number>> = {
-  gateway: 8080,
-  rituals: 8081,
-  marketplace: 8082,
-  'llm-emulator': 8083,
-  web: 3000,
-};
+export const NATIVE_PORTS: Readonly<Record<string, number>> = Object.fromEntries(
+  loadServiceCatalogue(REPO_ROOT).map((service) => [service.name, service.nativePort]),
+);
 
 /** Containers that stay in containers under --native: the database, everything else is on the host. */
 export const NATIVE_CONTAINERS = ['postgres'] as const;

@@ -34,7 +34,7 @@ describe('the URL table', () => {
 describe('--native', () => {
   it('gives each service the port Prometheus scrapes on the host (compose/prometheus/targets/native)', () => {
     for (const [service, port] of Object.entries(NATIVE_PORTS)) {
-      const file = path.join(REPO_ROOT, 'compose/prometheus/targets/native', `${service}.json`);
+      const file = path.join(REPO_ROOT, 'compose/prometheus/targets/native', `${service}.generated.json`);
       const targets = JSON.parse(readFileSync(file, 'utf8')) as Array<{ targets: string[] }>;
       expect(targets[0]?.targets, file).toEqual([`host.docker.internal:${port}`]);
       expect(nativeEnvironment(service).PORT).toBe(String(port));

@@ -14,13 +14,15 @@ export const TARGET_TEMPLATES_DIR = path.join(COMPOSE_DIR, 'prometheus/targets')
 
 export type TargetSet = 'containers' | 'native' | 'stack';
 
+/** `gateway.generated.json` (written from the service catalogue) or `loki.json` → the job's name. */
+const jobName = (file: string) => file.replace(/(\.generated)?\.json$/, '');
+
 /** Every job with a target file, and the sets that have one for it. */
 export function scrapeJobs(templates = TARGET_TEMPLATES_DIR): Map<string, TargetSet[]> {
   const jobs = new Map<string, TargetSet[]>();
   for (const set of ['containers', 'native', 'stack'] as const) {
     for (const file of readdirSync(path.join(templates, set)).filter((f) => f.endsWith('.json'))) {
-      const job = file.slice(0, -'.json'.length);
-      jobs.set(job, [...(jobs.get(job) ?? []), set]);
+      jobs.set(jobName(file), [...(jobs.get(jobName(file)) ?? []), set]);
     }
   }
   return jobs;
@@ -47,9 +49,13 @@ export function activeTargets(
       : inContainers.has(job)
         ? sets.find((s) => s !== 'native')
         : undefined;
+    const template =
+      set && sets.includes(set)
+        ? readdirSync(path.join(templates, set)).find((file) => jobName(file) === job)
+        : undefined;
     files.set(
       `${job}.json`,
-      set && sets.includes(set) ? readFileSync(path.join(templates, set, `${job}.json`), 'utf8') : '[]\n',
+      template && set ? readFileSync(path.join(templates, set, template), 'utf8') : '[]\n',
     );
   }
   return files;
