@@ -53,27 +53,22 @@ export function promqlMetricNames(expr: string): string[] {
   return [...names];
 }
 
-/** The text of every vector selector of a PromQL expression (`foo{a="b"}` in `rate(foo{a="b"}[5m])`). */
-export function vectorSelectors(expr: string): string[] {
-  const selectors: string[] = [];
-  promqlParser.parse(expr).iterate({
+/** The text of every node of this grammar's `nodeName` in `expr`. */
+function nodeTexts(language: QueryLanguage, expr: string, nodeName: string): string[] {
+  const texts: string[] = [];
+  parsers[language].parse(expr).iterate({
     enter(node) {
-      if (node.name === 'VectorSelector') selectors.push(expr.slice(node.from, node.to));
+      if (node.name === nodeName) texts.push(expr.slice(node.from, node.to));
     },
   });
-  return selectors;
+  return texts;
 }
 
+/** The text of every vector selector of a PromQL expression (`foo{a="b"}` in `rate(foo{a="b"}[5m])`). */
+export const vectorSelectors = (expr: string) => nodeTexts('promql', expr, 'VectorSelector');
+
 /** Label names used in stream selectors and filters of a LogQL expression (`app` in `{app="web"}`). */
-export function logqlStreamSelectors(expr: string): string[] {
-  const selectors: string[] = [];
-  logqlParser.parse(expr).iterate({
-    enter(node) {
-      if (node.name === 'Selector') selectors.push(expr.slice(node.from, node.to));
-    },
-  });
-  return selectors;
-}
+export const logqlStreamSelectors = (expr: string) => nodeTexts('logql', expr, 'Selector');
 
 const COMPARISONS = new Set(['Gtr', 'Lss', 'Gte', 'Lte', 'Eql', 'Neq']);
 
