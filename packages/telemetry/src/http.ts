@@ -9,6 +9,7 @@ import {
   type Span,
   SpanKind,
   SpanStatusCode,
+  TraceFlags,
   type Tracer,
   trace,
 } from '@opentelemetry/api';
@@ -163,13 +164,12 @@ function endServerSpan(
   const attributes: Record<string, string | number> = { 'http.request.method': method };
   if (store.route !== undefined) attributes['http.route'] = store.route;
   attributes['http.response.status_code'] = status;
-  // With the span's context, so the measurement's exemplar names this request's trace ('close' runs
-  // outside it).
-  serverSpans.duration.record(
-    (performance.now() - started) / 1000,
-    attributes,
-    trace.setSpan(context.active(), span),
-  );
+  // A sampled span's context goes with the measurement, so its exemplar names this request's trace
+  // ('close' runs outside it); an unsampled one leaves no exemplar and needs no context built.
+  const sampled = (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0;
+  const seconds = (performance.now() - started) / 1000;
+  if (sampled) serverSpans.duration.record(seconds, attributes, trace.setSpan(context.active(), span));
+  else serverSpans.duration.record(seconds, attributes);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
