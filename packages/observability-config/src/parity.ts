@@ -14,6 +14,7 @@ import { isAlertingRule, ruleScope } from './rules.ts';
 import { loadServiceCatalogue } from './services.ts';
 import type { DeployedEnvironment, Settings } from './settings.ts';
 import { DEPLOYED_ENVIRONMENTS, KUBERNETES_ENVIRONMENTS, loadSettings, thresholdFor } from './settings.ts';
+import { ENVIRONMENT_CONFIG_MAP } from './targets/workloads.ts';
 
 export type ArtifactKind = 'dashboard' | 'rule group' | 'terraform call' | 'workload';
 
@@ -211,12 +212,11 @@ function normalizeWorkload(object: KubernetesObject, settings: Settings, env: De
         envFrom?: Array<{ configMapRef?: { name: string } }>;
       }>;
     };
-    for (const volume of pod.volumes ?? []) if (volume.name === 'data') volume.source = '<shared storage>';
     for (const volume of pod.volumes ?? []) {
-      if (volume.name === 'data') {
-        delete volume.emptyDir;
-        delete volume.persistentVolumeClaim;
-      }
+      if (volume.name !== 'data') continue;
+      delete volume.emptyDir;
+      delete volume.persistentVolumeClaim;
+      volume.source = '<shared storage>';
     }
     for (const container of pod.containers) {
       container.env = (container.env ?? []).filter((e) => !secretVariables.has(e.name));
@@ -267,7 +267,7 @@ function workloadArtifacts(
   return objects
     .filter((o) => WORKLOAD_KINDS.has(o.kind ?? '') && !DECLARED_KINDS.has(o.kind ?? ''))
     .filter((o) => !(o.kind === 'ConfigMap' && o.metadata?.labels?.grafana_dashboard !== undefined))
-    .filter((o) => !o.metadata?.name?.startsWith('telemetry-environment'))
+    .filter((o) => !o.metadata?.name?.startsWith(ENVIRONMENT_CONFIG_MAP))
     .filter(
       (o) => !(o.kind === 'NetworkPolicy' && external.some((c) => o.metadata?.name?.endsWith(`-to-${c}`))),
     )

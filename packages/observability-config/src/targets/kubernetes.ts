@@ -20,7 +20,7 @@ import { COMPOSE_FILE } from '../services.ts';
 import type { DeployedEnvironment, Receiver, Settings } from '../settings.ts';
 import { KUBERNETES_ENVIRONMENTS, thresholdFor } from '../settings.ts';
 import { DASHBOARD_FOLDER, yamlDocument } from './compose.ts';
-import { imageName, placement, renderWorkloads } from './workloads.ts';
+import { ENVIRONMENT_CONFIG_MAP, imageName, placement, renderWorkloads } from './workloads.ts';
 
 /** Kubernetes rejects a last-applied-configuration annotation of 262144 bytes or more. */
 export const ANNOTATION_LIMIT_BYTES = 262_144;
@@ -74,10 +74,6 @@ function podMonitor(interval: string | undefined, settings: Settings): PodMonito
       podMetricsEndpoints: [{ port: 'http', path: '/metrics', ...(interval ? { interval } : {}) }],
     },
   });
-}
-
-function manifest(source: string, model: { toJSON(): unknown }): string {
-  return generatedHeader(source) + yamlDocument(model.toJSON());
 }
 
 /** compose's Alertmanager routing policy (grouping, timers, inhibition): the one source of it. */
@@ -215,9 +211,12 @@ function intervalPatches(ruleFiles: RuleFile[], settings: Settings, env: Deploye
   }));
 }
 
+/** A generated manifest file: the header, then each object as a YAML document. */
 function manifests(source: string, models: Array<{ toJSON(): unknown }>): string {
   return generatedHeader(source) + models.map((m) => yamlDocument(m.toJSON())).join('---\n');
 }
+
+const manifest = (source: string, model: { toJSON(): unknown }) => manifests(source, [model]);
 
 /** The version the services' images are tagged with unless a deploy sets another (root package.json). */
 function releaseVersion(root: string): string {
@@ -233,10 +232,11 @@ export function renderKubernetes(
   root: string,
 ): Map<string, string> {
   const workloads = renderWorkloads(catalogue, settings);
+  const version = releaseVersion(root);
   const image = (service: string) => ({
     name: imageName(service),
     newName: `${settings.kubernetes.imageRegistry}/${service}`,
-    newTag: releaseVersion(root),
+    newTag: version,
   });
   const catalogueSource = `${COMPOSE_FILE} (the service catalogue) and ${SOURCE.settings}`;
   const files = new Map<string, string>();
@@ -348,7 +348,7 @@ export function renderKubernetes(
             : {}),
           configMapGenerator: [
             {
-              name: 'telemetry-environment',
+              name: ENVIRONMENT_CONFIG_MAP,
               literals: [
                 `ENVIRONMENT=${env}`,
                 `DEPLOYMENT_ENVIRONMENT=${env}`,
