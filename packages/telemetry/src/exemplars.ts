@@ -20,7 +20,7 @@ export interface Exemplar {
 
 /**
  * How a histogram's points reach /metrics: the metric name its view gives it, the label keys the
- * view keeps (all of them when absent) and its bucket boundaries.
+ * view keeps, sorted (all of them when absent), and its bucket boundaries.
  */
 export interface HistogramShape {
   name: string;
@@ -33,9 +33,11 @@ const MAX_SERIES = 4000;
 
 /** The key of one series: its metric name and its labels (only `keys` when given), in a fixed order. */
 export function seriesKey(name: string, attributes: Attributes, keys?: readonly string[]): string {
-  const names = (keys ?? Object.keys(attributes)).filter((key) => attributes[key] !== undefined).sort();
+  // `keys` come sorted (HistogramShape.labels): no sort on the measurement's path.
   let key = name;
-  for (const label of names) key += `\u0000${label}=${String(attributes[label])}`;
+  for (const label of keys ?? Object.keys(attributes).sort()) {
+    if (attributes[label] !== undefined) key += `\u0000${label}=${String(attributes[label])}`;
+  }
   return key;
 }
 

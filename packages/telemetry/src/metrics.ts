@@ -61,7 +61,13 @@ const httpHistogramName = (instrumentName: string) => `${instrumentName.replaceA
  */
 export function histogramShape(instrumentName: string, options?: MetricOptions): HistogramShape {
   const labels = HTTP_HISTOGRAM_LABELS[instrumentName];
-  if (labels) return { name: httpHistogramName(instrumentName), labels, boundaries: HTTP_DURATION_BUCKETS };
+  if (labels) {
+    return {
+      name: httpHistogramName(instrumentName),
+      labels: [...labels].sort(),
+      boundaries: HTTP_DURATION_BUCKETS,
+    };
+  }
   return {
     name: instrumentName,
     boundaries: [...(options?.advice?.explicitBucketBoundaries ?? SDK_DEFAULT_BOUNDARIES)].sort(
