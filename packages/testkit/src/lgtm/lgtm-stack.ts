@@ -118,7 +118,7 @@ export class LgtmStack {
    */
   private targetsFolder(): string {
     const folder = mkdtempSync(path.join(os.tmpdir(), 'lgtm-targets-'));
-    const services = [...scrapeJobs()].filter(([, sets]) => sets.includes('containers')).map(([job]) => job);
+    const services = [...scrapeJobs()].filter(([, sets]) => sets.containers).map(([job]) => job);
     writeActiveTargets({ inContainers: [...this.components, ...services] }, folder);
     return folder;
   }

@@ -17,12 +17,14 @@ export type TargetSet = 'containers' | 'native' | 'stack';
 /** `gateway.generated.json` (written from the service catalogue) or `loki.json` → the job's name. */
 const jobName = (file: string) => file.replace(/(\.generated)?\.json$/, '');
 
-/** Every job with a target file, and the sets that have one for it. */
-export function scrapeJobs(templates = TARGET_TEMPLATES_DIR): Map<string, TargetSet[]> {
-  const jobs = new Map<string, TargetSet[]>();
+/** Every job with a target file, and the file each set has for it. */
+export function scrapeJobs(
+  templates = TARGET_TEMPLATES_DIR,
+): Map<string, Partial<Record<TargetSet, string>>> {
+  const jobs = new Map<string, Partial<Record<TargetSet, string>>>();
   for (const set of ['containers', 'native', 'stack'] as const) {
     for (const file of readdirSync(path.join(templates, set)).filter((f) => f.endsWith('.json'))) {
-      jobs.set(jobName(file), [...(jobs.get(jobName(file)) ?? []), set]);
+      jobs.set(jobName(file), { ...jobs.get(jobName(file)), [set]: file });
     }
   }
   return jobs;
@@ -47,12 +49,9 @@ export function activeTargets(
     const set: TargetSet | undefined = onHost.has(job)
       ? 'native'
       : inContainers.has(job)
-        ? sets.find((s) => s !== 'native')
+        ? (['containers', 'stack'] as const).find((s) => sets[s])
         : undefined;
-    const template =
-      set && sets.includes(set)
-        ? readdirSync(path.join(templates, set)).find((file) => jobName(file) === job)
-        : undefined;
+    const template = set ? sets[set] : undefined;
     files.set(
       `${job}.json`,
       template && set ? readFileSync(path.join(templates, set, template), 'utf8') : '[]\n',
