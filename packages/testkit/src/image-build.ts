@@ -16,6 +16,8 @@ export interface ImageBuildRequest {
 }
 
 const IGNORED_DIRS = new Set(['node_modules', '.git', '.toolchain', 'dist', 'coverage']);
+/** The file packages/telemetry/build.ts writes into dist/: the hash of the sources it bundled. */
+const BUNDLE_SOURCE_HASH = 'source-hash';
 
 async function* filesUnder(root: string, relative: string): AsyncGenerator<string> {
   const entries = await readdir(path.join(root, relative), { withFileTypes: true });
@@ -24,6 +26,10 @@ async function* filesUnder(root: string, relative: string): AsyncGenerator<strin
     const child = path.join(relative, entry.name);
     if (entry.isDirectory()) {
       if (!IGNORED_DIRS.has(entry.name)) yield* filesUnder(root, child);
+      // A bundle the image copies in counts by what it was built from (packages/telemetry/dist): an
+      // image built before the bundle was rebuilt is not reused after it.
+      else if (entry.name === 'dist' && (await readdir(path.join(root, child))).includes(BUNDLE_SOURCE_HASH))
+        yield path.join(child, BUNDLE_SOURCE_HASH);
     } else if (entry.isFile()) {
       yield child;
     }

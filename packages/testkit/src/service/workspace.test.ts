@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -55,6 +55,19 @@ describe('a service image’s build inputs', () => {
     const before = await hashOf(root);
     writeFileSync(path.join(root, 'packages/unrelated/index.mjs'), 'export const x = 1;\n');
     expect(await hashOf(root)).toBe(before);
+  });
+
+  it("change the hash when a package's bundle is rebuilt from other sources, not with its other files", async () => {
+    const root = copyOfFixture();
+    const dist = path.join(root, 'packages/greeting/dist');
+    mkdirSync(dist);
+    writeFileSync(path.join(dist, 'source-hash'), 'built from sources A\n');
+    writeFileSync(path.join(dist, 'index.mjs'), '// bundle A\n');
+    const before = await hashOf(root);
+    writeFileSync(path.join(dist, 'index.mjs.map'), '{}\n');
+    expect(await hashOf(root)).toBe(before);
+    writeFileSync(path.join(dist, 'source-hash'), 'built from sources B\n');
+    expect(await hashOf(root)).not.toBe(before);
   });
 
   it('name the missing Dockerfile for a service that does not exist', () => {
