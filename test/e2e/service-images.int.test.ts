@@ -122,5 +122,34 @@ describeWithContainers(
         .toBe('exited');
       expect(await docker('inspect', '--format', '{{.State.ExitCode}}', id)).toBe('0');
     });
+
+    it('keeps rituals ready, marked degraded, with its model gone, and answers generation with 502', async () => {
+      // Runs after the emulator was stopped above. A hosted model's outage must not take every replica
+      // out of service (the Kubernetes readiness probe reads /readyz).
+      const rituals = services.rituals as StartedServiceContainer;
+      const response = await fetch(`${rituals.url}/readyz`);
+      const body = (await response.json()) as { degraded: boolean; checks: { name: string; ok: boolean }[] };
+      expect(response.status, JSON.stringify(body)).toBe(200);
+      expect(body.degraded).toBe(true);
+      expect(body.checks.find((check) => check.name === 'llm')?.ok).toBe(false);
+
+      const gateway = services.gateway as StartedServiceContainer;
+      const signup = await fetch(`${gateway.url}/api/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          email: 'no-model@example.test',
+          password: 'a long enough password',
+          displayName: 'N',
+        }),
+      });
+      const { token } = (await signup.json()) as { token: string };
+      const ritual = await fetch(`${gateway.url}/api/rituals`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ intention: 'a calm start' }),
+      });
+      expect(ritual.status).toBe(502);
+    });
   },
 );

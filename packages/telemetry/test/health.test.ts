@@ -31,6 +31,22 @@ describe('Health', () => {
     expect(byName.slow).toMatchObject({ ok: false, error: 'timed out after 20 ms' });
   });
 
+  it('stays ready but degraded when only a check that is not required fails', async () => {
+    const health = new Health();
+    health.addCheck({ name: 'postgres', check: async () => true });
+    health.addCheck({
+      name: 'llm',
+      required: false,
+      check: async () => Promise.reject(new Error('ECONNREFUSED')),
+    });
+    const readiness = await health.readiness();
+    expect(readiness).toMatchObject({ ready: true, degraded: true });
+    expect(readiness.checks.find((c) => c.name === 'llm')).toMatchObject({ ok: false, required: false });
+
+    health.addCheck({ name: 'storage', check: async () => false });
+    expect(await health.readiness()).toMatchObject({ ready: false, degraded: true });
+  });
+
   it('turns not ready while draining, whatever the checks say', async () => {
     const health = new Health();
     health.addCheck({ name: 'ok', check: async () => true });

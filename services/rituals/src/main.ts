@@ -32,7 +32,9 @@ const generator = new RitualGenerator({
   metrics: ritualMetrics(telemetry, [config.LLM_MODEL]),
 });
 
-telemetry.addReadinessCheck({ name: 'llm', check: () => writer.check(), timeoutMs: 2500 });
+// Every replica shares the model: its outage answers 502 llm_unavailable on generation, and must not take
+// the replicas (and the rituals already written) out of service.
+telemetry.addReadinessCheck({ name: 'llm', required: false, check: () => writer.check(), timeoutMs: 2500 });
 telemetry.addReadinessCheck({ name: 'espeak-ng', check: () => espeakVersion(), timeoutMs: 2000 });
 telemetry.addReadinessCheck({ name: 'storage', check: () => storage.check() });
 
