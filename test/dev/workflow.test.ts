@@ -30,26 +30,31 @@ describe('the GitHub Actions workflow', () => {
     expect(lint(broken, 'broken.yml').length).toBeGreaterThan(0);
   });
 
-  it('deploys the staging overlay to a kind cluster, migrations first, and waits for every workload', () => {
+  it('deploys staging, then production, to a kind cluster, migrations first, and waits for every workload', () => {
     const workflow = parse(workflowText) as Workflow;
     const job = workflow.jobs.kubernetes;
     const uses = (job?.steps ?? []).map((step) => step.uses ?? '');
     const runs = (job?.steps ?? []).map((step) => step.run?.trim() ?? '');
     expect(uses.some((u) => u.startsWith('helm/kind-action@'))).toBe(true);
+    const ready = 'kubectl -n telemetry-kit wait --for=condition=Available deployment --all --timeout=5m';
     const order = [
       'bash scripts/ci/kind-images.sh staging kit',
       'bash scripts/ci/kind-prerequisites.sh staging',
       'npm run deploy -- staging --timeout 10m',
-      'kubectl -n telemetry-kit wait --for=condition=Available deployment --all --timeout=5m',
-    ].map((command) => runs.indexOf(command));
+      ready,
+      'kubectl delete namespace telemetry-kit',
+      'bash scripts/ci/kind-images.sh production kit',
+      'bash scripts/ci/kind-prerequisites.sh production',
+      'npm run deploy -- production --timeout 10m',
+    ].map((command) => runs.findIndex((run) => run.split('\n').some((line) => line.startsWith(command))));
     expect(
       order.every((i) => i >= 0),
       `steps in ${JSON.stringify(runs)}`,
     ).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
-    expect(runs.some((r) => r.includes('k8s/overlays/production') && r.includes('--dry-run=server'))).toBe(
-      true,
-    );
+    // Production's workloads are waited for too, after its deploy.
+    expect(runs.findLastIndex((run) => run.startsWith(ready))).toBeGreaterThan(order.at(-1) ?? 0);
+    expect(runs.some((run) => run.includes('--dry-run'))).toBe(false);
   });
 
   it('runs npm test on every push and pull request on Ubuntu, after pulling the pinned images', () => {
