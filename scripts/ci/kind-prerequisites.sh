@@ -9,8 +9,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 setting() { node -e "const y=require('yaml');const s=y.parse(require('fs').readFileSync('$root/grafana/environments.yaml','utf8'));console.log($1)"; }
 namespace=$(setting 's.kubernetes.namespace')
 chart_version=$(setting 's.kubernetes.stackChartVersion')
-secret=$(setting 's.kubernetes.database.secret')
-key=$(setting 's.kubernetes.database.key')
+secret=$(setting 's.kubernetes.database.managed.secret')
+key=$(setting 's.kubernetes.database.managed.key')
 storage_class=$(setting "s.environments['$env'].workloads.sharedStorageClass ?? ''")
 postgres_image=${POSTGRES_IMAGE:-$(sed -n 's/^POSTGRES_IMAGE=//p' "$root/images.env")}
 

@@ -225,6 +225,16 @@ function normalizeWorkload(object: KubernetesObject, settings: Settings, env: De
       }
     }
   }
+  // The database's size and backup retention are declared per environment (workloads.database).
+  if (object.kind === 'Cluster' && copy.spec) {
+    copy.spec.instances = '<instances>';
+    (copy.spec.storage as { size: string }).size = '<storage>';
+  }
+  if (object.kind === 'ObjectStore' && copy.spec) {
+    copy.spec.retentionPolicy = '<backup retention>';
+    const configuration = copy.spec.configuration as { destinationPath: string };
+    configuration.destinationPath = configuration.destinationPath.replace(`/${env}/`, '/<environment>/');
+  }
   if (object.kind === 'ConfigMap' && copy.data) {
     // The address of a callee that some environment reaches outside the cluster: in-cluster or not.
     const externalized = KUBERNETES_ENVIRONMENTS.flatMap((e) =>
@@ -256,6 +266,10 @@ const WORKLOAD_KINDS = new Set([
   'NetworkPolicy',
   'Job',
   'Namespace',
+  // The CloudNativePG database (kubernetes.database.provider cloudnative-pg).
+  'Cluster',
+  'ObjectStore',
+  'ScheduledBackup',
 ]);
 
 function workloadArtifacts(
@@ -329,6 +343,13 @@ function workloadDeltas(settings: Settings): DeclaredDelta[] {
       w.autoscale ? `${w.replicas}–${w.autoscale.max} at ${w.autoscale.cpuUtilization}% CPU` : 'none',
     ),
     row('shared storage', (w) => w.sharedStorageClass ?? 'none (one replica)'),
+    row('database', (w) =>
+      settings.kubernetes.database.provider === 'managed'
+        ? `managed (Secret ${settings.kubernetes.database.managed.secret})`
+        : w.database
+          ? `${w.database.instances} × ${w.database.storage}, backups kept ${w.database.backupRetention}`
+          : '(undeclared)',
+    ),
     row('public host', (w) => w.host),
     row('outside the cluster', (w) => Object.keys(w.external).join(', ') || 'none'),
   ];

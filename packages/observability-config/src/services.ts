@@ -150,3 +150,43 @@ export function loadServiceCatalogue(root: string): CatalogueService[] {
       };
     });
 }
+
+/** The PostgreSQL the services use under compose: what a cluster's database is created alike. */
+export interface DatabaseFacts {
+  database: string;
+  owner: string;
+  /** The pinned image (images.env POSTGRES_IMAGE), e.g. postgres:17.12-trixie. */
+  image: string;
+  memoryRequest: string;
+  memoryLimit: string;
+}
+
+/** compose's `postgres` service, with the image it pins in images.env. */
+export function loadDatabaseFacts(root: string): DatabaseFacts {
+  const file = parse(readFileSync(path.join(root, COMPOSE_FILE), 'utf8'), { merge: true }) as {
+    services: Record<string, unknown>;
+  };
+  const spec = composeService.parse(file.services.postgres ?? {});
+  const env = spec.environment ?? {};
+  const resources = spec.deploy?.resources;
+  if (
+    !env.POSTGRES_DB ||
+    !env.POSTGRES_USER ||
+    !resources?.limits?.memory ||
+    !resources.reservations?.memory
+  ) {
+    throw new Error(
+      `${COMPOSE_FILE}: service postgres needs POSTGRES_DB, POSTGRES_USER and deploy.resources (memory)`,
+    );
+  }
+  const pins = readFileSync(path.join(root, 'images.env'), 'utf8');
+  const image = /^POSTGRES_IMAGE=(\S+)$/m.exec(pins)?.[1];
+  if (!image) throw new Error('images.env pins no POSTGRES_IMAGE');
+  return {
+    database: String(env.POSTGRES_DB),
+    owner: String(env.POSTGRES_USER),
+    image,
+    memoryRequest: quantity(resources.reservations.memory, 'postgres reservations.memory'),
+    memoryLimit: quantity(resources.limits.memory, 'postgres limits.memory'),
+  };
+}

@@ -47,6 +47,15 @@ const workloads = z.strictObject({
     .string()
     .regex(/^\d+(Mi|Gi|Ti)$/)
     .default('10Gi'),
+  /** The CloudNativePG Cluster of this environment (database.provider cloudnative-pg). */
+  database: z
+    .strictObject({
+      instances: z.number().int().min(1),
+      storage: z.string().regex(/^\d+(Mi|Gi|Ti)$/),
+      /** How long base backups and WALs are kept, e.g. 30d. */
+      backupRetention: z.string().regex(/^\d+[dwm]$/),
+    })
+    .optional(),
   /** The public host (Ingress) and the Secret holding its TLS certificate. */
   host: z.string().regex(/^[a-z0-9.-]+$/),
   tlsSecret: z.string().min(1),
@@ -118,14 +127,34 @@ const settingsFile = z.strictObject({
     /** The ingress controller (class, and where its pods run: NetworkPolicy ingress). */
     ingress: peer.extend({ className: z.string().min(1) }),
     /**
-     * The managed PostgreSQL the schema-owning services use: the Secret holding its URL, and where it
-     * is (NetworkPolicy egress).
+     * The PostgreSQL of the schema-owning services. `managed` (what the overlays ship): a database
+     * outside the cluster, its URL in a Secret. `cloudnative-pg`: a CloudNativePG Cluster in the
+     * namespace (instances per environment in `workloads.database`), backed up to object storage.
      */
     database: z.strictObject({
-      secret: z.string().min(1),
-      key: z.string().min(1),
-      cidr: z.cidrv4(),
+      provider: z.enum(['managed', 'cloudnative-pg']),
       port: z.number().int().positive(),
+      /** The Secret holding the managed database's URL (never in git), and the network it is in. */
+      managed: z.strictObject({ secret: z.string().min(1), key: z.string().min(1), cidr: z.cidrv4() }),
+      cloudnativePg: z.strictObject({
+        /** The Cluster's name; the operator writes the services' URL into `<cluster>-app` (key `uri`). */
+        cluster: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
+        /** The operator and Barman Cloud plugin versions the rendered objects were validated against. */
+        operatorVersion: z.string().regex(/^\d+\.\d+\.\d+$/),
+        barmanCloudPluginVersion: z.string().regex(/^\d+\.\d+\.\d+$/),
+        /** Where the operator runs (NetworkPolicy ingress to the instances). */
+        operator: peer.omit({ port: true }),
+        backups: z.strictObject({
+          /** The S3 (or S3-compatible) bucket of WALs and base backups; a folder per environment in it. */
+          destinationPath: z.string().regex(/^s3:\/\/.+\/$/, 'an s3:// bucket URL ending in /'),
+          /** An S3-compatible endpoint other than AWS (MinIO, Ceph…); its port is let out. */
+          endpointURL: z.url().optional(),
+          /** A Secret (never in git) with ACCESS_KEY_ID and ACCESS_SECRET_KEY. */
+          credentialsSecret: z.string().min(1),
+          /** CloudNativePG's six-field cron (seconds first). */
+          schedule: z.string().regex(/^(\S+\s+){5}\S+$/, 'six cron fields, seconds first'),
+        }),
+      }),
     }),
   }),
   environments: z.strictObject({

@@ -4,8 +4,9 @@ import type { DeployPlan, Manifest } from './plan.ts';
 const stringify = (objects: Manifest[]) => objects.map((o) => JSON.stringify(o)).join('\n---\n');
 
 /**
- * Applies a plan: the first step, the migration Jobs (the previous ones deleted first: a Job's pod
- * template cannot change) waited for to complete, then the serving workloads, waited for to be rolled out.
+ * Applies a plan: the first step, its database Ready, then the migration Jobs (the previous ones
+ * deleted first: a Job's pod template cannot change) waited for to complete, then the serving
+ * workloads, waited for to be rolled out.
  */
 export async function applyPlan(
   plan: DeployPlan,
@@ -25,10 +26,22 @@ export async function applyPlan(
       ...plan.migrations.map((j) => j.metadata.name),
     ]);
   }
-  options.log(
-    `… applying ${plan.prepare.length} objects (namespace, configuration, policies, migration Jobs)`,
-  );
+  options.log(`… applying ${plan.prepare.length} objects (namespace, configuration, policies, database)`);
   await kubectl(['apply', '--server-side', '-f', '-'], stringify(plan.prepare));
+  for (const cluster of plan.databases) {
+    options.log(`… waiting for cluster/${cluster.metadata.name} (CloudNativePG)`);
+    await kubectl([
+      ...ns,
+      'wait',
+      '--for=condition=Ready',
+      `cluster/${cluster.metadata.name}`,
+      `--timeout=${options.timeout}`,
+    ]);
+  }
+  if (plan.migrations.length > 0) {
+    options.log(`… applying the migration Jobs`);
+    await kubectl(['apply', '--server-side', '-f', '-'], stringify(plan.migrations));
+  }
   for (const job of plan.migrations) {
     options.log(`… waiting for ${job.metadata.name}`);
     await kubectl([

@@ -14,13 +14,29 @@ describe('npm run deploy: the order of a deploy', () => {
       'gateway-migrate',
       'marketplace-migrate',
     ]);
-    // The Jobs go with the first step; Deployments only in the last, after the Jobs completed.
-    expect(plan.prepare.some((o) => o.kind === 'Deployment')).toBe(false);
-    expect(plan.prepare.filter((o) => o.kind === 'Job')).toEqual(plan.migrations);
+    // The Jobs come after the first step; Deployments only in the last, after the Jobs completed.
+    expect(plan.prepare.some((o) => o.kind === 'Deployment' || o.kind === 'Job')).toBe(false);
+    // The kit ships a managed database: no Cluster to wait for.
+    expect(plan.databases).toEqual([]);
     expect(plan.rollout.map((o) => o.kind)).toContain('Deployment');
     // What a Job needs is in the first step: its namespace, ServiceAccount and ConfigMaps.
     expect(plan.prepare.map((o) => o.kind)).toEqual(
       expect.arrayContaining(['Namespace', 'ServiceAccount', 'ConfigMap']),
     );
+  });
+
+  it('waits for a CloudNativePG Cluster before the migrations, which need its primary', () => {
+    const plan = deployPlan(
+      [
+        'kind: Namespace\nmetadata: { name: telemetry-kit }',
+        'apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: { name: telemetry-kit-db }',
+        'kind: Job\nmetadata: { name: gateway-migrate }',
+        'kind: Deployment\nmetadata: { name: gateway }',
+      ].join('\n---\n'),
+    );
+    expect(plan.prepare.map((o) => o.kind)).toEqual(['Namespace', 'Cluster']);
+    expect(plan.databases.map((o) => o.metadata.name)).toEqual(['telemetry-kit-db']);
+    expect(plan.migrations.map((o) => o.metadata.name)).toEqual(['gateway-migrate']);
+    expect(plan.rollout.map((o) => o.kind)).toEqual(['Deployment']);
   });
 });

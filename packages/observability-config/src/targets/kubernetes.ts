@@ -16,7 +16,7 @@ import { topLevelThreshold } from '../query-languages.ts';
 import type { RuleFile } from '../rules.ts';
 import { isAlertingRule, renderRuleGroups } from '../rules.ts';
 import type { CatalogueService } from '../services.ts';
-import { COMPOSE_FILE } from '../services.ts';
+import { COMPOSE_FILE, loadDatabaseFacts } from '../services.ts';
 import type { DeployedEnvironment, Receiver, Settings } from '../settings.ts';
 import { KUBERNETES_ENVIRONMENTS, thresholdFor } from '../settings.ts';
 import { DASHBOARD_FOLDER, yamlDocument } from './compose.ts';
@@ -231,7 +231,7 @@ export function renderKubernetes(
   catalogue: CatalogueService[],
   root: string,
 ): Map<string, string> {
-  const workloads = renderWorkloads(catalogue, settings);
+  const workloads = renderWorkloads(catalogue, settings, loadDatabaseFacts(root));
   const version = releaseVersion(root);
   const image = (service: string) => ({
     name: imageName(service),

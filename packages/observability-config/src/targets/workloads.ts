@@ -15,10 +15,11 @@ import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
-import type { CatalogueService } from '../services.ts';
+import type { CatalogueService, DatabaseFacts } from '../services.ts';
 import type { DeployedEnvironment, Settings, WorkloadSettings } from '../settings.ts';
 import { KUBERNETES_ENVIRONMENTS } from '../settings.ts';
 import { FARO_PATH } from './alloy-values.ts';
+import { databaseEgress, databaseObjects, databaseSecret } from './database.ts';
 
 type Model = { toJSON(): unknown };
 const NAME = 'app.kubernetes.io/name';
@@ -80,7 +81,7 @@ function secretEnv(service: CatalogueService, settings: Settings) {
     .map(([, variable]) => ({
       name: variable,
       valueFrom: {
-        secretKeyRef: { name: settings.kubernetes.database.secret, key: settings.kubernetes.database.key },
+        secretKeyRef: databaseSecret(settings),
       },
     }));
 }
@@ -174,14 +175,6 @@ function networkPolicy(service: CatalogueService, catalogue: CatalogueService[],
       ],
     },
   });
-}
-
-function databaseEgress(settings: Settings) {
-  const { database } = settings.kubernetes;
-  return {
-    to: [{ ipBlock: { cidr: database.cidr } }],
-    ports: [{ port: database.port, protocol: 'TCP' as const }],
-  };
 }
 
 /** One service's objects, in apply order. */
@@ -316,7 +309,11 @@ export interface WorkloadFiles {
   >;
 }
 
-export function renderWorkloads(catalogue: CatalogueService[], settings: Settings): WorkloadFiles {
+export function renderWorkloads(
+  catalogue: CatalogueService[],
+  settings: Settings,
+  database: DatabaseFacts,
+): WorkloadFiles {
   const base = new Map<string, Model[]>([['namespace.yaml', namespaceObjects(settings)]]);
   const components = new Map<string, Model[]>();
   for (const service of catalogue) {
@@ -328,7 +325,7 @@ export function renderWorkloads(catalogue: CatalogueService[], settings: Setting
   for (const env of KUBERNETES_ENVIRONMENTS) {
     const workloads = settings.environments[env].workloads as WorkloadSettings;
     const running = catalogue.filter((s) => runsIn(s, env));
-    const objects: Model[] = [];
+    const objects: Model[] = databaseObjects(env, settings, catalogue, database);
     const patches: Array<{ target: Record<string, string>; patch: unknown[] }> = [];
     for (const service of running) {
       if (workloads.replicas !== 1) {
