@@ -7,6 +7,8 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
+import { loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
 
 export interface LoadOptions {
   target: URL;
@@ -15,8 +17,13 @@ export interface LoadOptions {
   concurrency: number;
 }
 
-/** Hosts the generator may send to: loopback, and the compose service names of this project. */
-const PROJECT_HOSTS = new Set(['localhost', 'gateway', 'web']);
+/** Hosts the generator may send to: loopback, and the project's public services by compose name. */
+const PROJECT_HOSTS = new Set([
+  'localhost',
+  ...loadServiceCatalogue(REPO_ROOT)
+    .filter((service) => service.public)
+    .map((service) => service.name),
+]);
 const LIMITS = { rate: 50, durationSeconds: 3600, concurrency: 200 };
 
 export function isAllowedTarget(url: URL): boolean {

@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
 import { buildImageOnce, resolveImage, serviceBuildInputs } from '@telemetry-kit/testkit';
 import { writeBenchmarkSection } from '../lib/benchmarks.ts';
 
@@ -13,7 +14,7 @@ process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 
 const exec = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const SERVICES = ['gateway', 'rituals', 'marketplace', 'llm-emulator', 'web'] as const;
+const SERVICES = loadServiceCatalogue(ROOT).map((service) => service.name);
 const MB = 1_000_000;
 const ESPEAK_DATA = '/usr/lib/x86_64-linux-gnu/espeak-ng-data';
 

@@ -143,23 +143,23 @@ describeWithContainers(
       expect(purchase.status, JSON.stringify(purchase.body)).toBe(201);
       expect(purchase.body.cardLast4).toBe('1111');
 
-      await expectMetric(metricsPageBackend(`${app.services.marketplace.url}/metrics`), {
+      await expectMetric(metricsPageBackend(`${app.service('marketplace').url}/metrics`), {
         query: 'marketplace_purchases_total{outcome="completed"}',
         value: 1,
       });
-      await expectMetric(metricsPageBackend(`${app.services.marketplace.url}/metrics`), {
+      await expectMetric(metricsPageBackend(`${app.service('marketplace').url}/metrics`), {
         query: 'marketplace_purchase_amount_cents_total{currency="EUR"}',
         value: 350,
       });
-      await expectMetric(metricsPageBackend(`${app.services.gateway.url}/metrics`), {
+      await expectMetric(metricsPageBackend(`${app.service('gateway').url}/metrics`), {
         query: 'user_signups_total{outcome="created"}',
         value: 2,
       });
-      await expectMetric(metricsPageBackend(`${app.services.rituals.url}/metrics`), {
+      await expectMetric(metricsPageBackend(`${app.service('rituals').url}/metrics`), {
         query: 'rituals_generated_total{outcome="success"}',
         value: 1,
       });
-      await expectMetric(metricsPageBackend(`${app.services.rituals.url}/metrics`), {
+      await expectMetric(metricsPageBackend(`${app.service('rituals').url}/metrics`), {
         query:
           'gen_ai_client_operation_duration_seconds_count{gen_ai_request_model="ritual-emulator-1",gen_ai_operation_name="chat",outcome="success"}',
         value: 1,
@@ -169,9 +169,9 @@ describeWithContainers(
     it('answers requests with an invalid traceparent in every service as without one, never with a 5xx', async () => {
       const probes = [
         `${app.gatewayUrl}/api/listings`,
-        `${app.services.marketplace.url}/listings`,
-        `${app.services.rituals.url}/rituals/${ritual.id}`,
-        `${app.services['llm-emulator'].url}/v1/models`,
+        `${app.service('marketplace').url}/listings`,
+        `${app.service('rituals').url}/rituals/${ritual.id}`,
+        `${app.service('llm-emulator').url}/v1/models`,
       ];
       for (const url of probes) {
         const expected = (await fetch(url)).status;

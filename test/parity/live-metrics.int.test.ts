@@ -17,10 +17,10 @@ import {
 import { describeWithContainers } from '@telemetry-kit/testkit/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReferenceApp } from '../e2e/lib/stack.ts';
-import { callApi, startReferenceApp } from '../e2e/lib/stack.ts';
+import { callApi, referenceAppServices, startReferenceApp } from '../e2e/lib/stack.ts';
 
-const SERVICES = ['gateway', 'rituals', 'marketplace', 'llm-emulator'] as const;
-type Service = (typeof SERVICES)[number];
+const STACK = referenceAppServices();
+const SERVICES = STACK.map((s) => s.name);
 const EVERY_SERVICE = 'Every service (packages/telemetry)';
 
 /** Series that exist only after an event this traffic does not cause, with the event. */
@@ -28,8 +28,12 @@ const EVENT_ONLY: Record<string, string> = {
   app_errors_total: 'recorded when a service records an error',
   telemetry_export_dropped_total: 'recorded when the exporter drops spans or records',
 };
-/** Outgoing-call histograms exist only on services that call another service. */
-const CALLERS: Record<string, Service[]> = { http_client_request_duration_seconds: ['gateway', 'rituals'] };
+/** Outgoing-call histograms exist only on services that call another service (the catalogue's graph). */
+const CALLERS: Record<string, string[]> = {
+  http_client_request_duration_seconds: STACK.filter((s) =>
+    Object.keys(s.calls).some((callee) => SERVICES.includes(callee)),
+  ).map((s) => s.name),
+};
 
 const missing = SERVICES.filter((s) => !existsSync(path.join(REPO_ROOT, 'services', s, 'Dockerfile')));
 
@@ -78,7 +82,7 @@ if (missing.length > 0) {
     let app: ReferenceApp;
     let catalogue: Catalogue;
     let queried: Set<string>;
-    const pages = new Map<Service, Set<string>>();
+    const pages = new Map<string, Set<string>>();
 
     beforeAll(async () => {
       catalogue = loadCatalogue(REPO_ROOT);
@@ -121,7 +125,7 @@ if (missing.length > 0) {
       });
       expect(purchase.status, JSON.stringify(purchase.body)).toBe(201);
       for (const service of SERVICES) {
-        const page = await (await fetch(`${app.services[service].url}/metrics`)).text();
+        const page = await (await fetch(`${app.service(service).url}/metrics`)).text();
         pages.set(service, exposedNames(page));
       }
     });

@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
-import { loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
+import { COMPOSE_FILE, loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
+
+const CATALOGUE = loadServiceCatalogue(REPO_ROOT);
 
 /**
  * Host ports of the Node services under `npm run dev -- --native` (x-kit.nativePort in compose, the
@@ -10,7 +12,7 @@ import { loadServiceCatalogue } from '@telemetry-kit/observability-config/servic
  * (compose/prometheus/targets/native/, generated from the catalogue too).
  */
 export const NATIVE_PORTS: Readonly<Record<string, number>> = Object.fromEntries(
-  loadServiceCatalogue(REPO_ROOT).map((service) => [service.name, service.nativePort]),
+  CATALOGUE.map((service) => [service.name, service.nativePort]),
 );
 
 /** Containers that stay in containers under --native: the database, everything else is on the host. */
@@ -30,11 +32,23 @@ export function entryFile(serviceDir: string): string | undefined {
   return ENTRY_CANDIDATES.find((candidate) => existsSync(path.join(serviceDir, candidate)));
 }
 
-/** Environment of one service on the host: every peer and backend at its localhost address. */
+/** compose's address of a callee (http://rituals:8080, postgres://…@postgres:5432/kit) on the host. */
+function onTheHost(address: string, callee: string, postgresPort: number): string {
+  const url = new URL(address);
+  if (url.hostname !== callee) return address;
+  const port = callee === 'postgres' ? postgresPort : NATIVE_PORTS[callee];
+  if (port === undefined) throw new Error(`--native: ${callee} has no host port (x-kit.nativePort)`);
+  url.hostname = 'localhost';
+  url.port = String(port);
+  return url.toString().replace(/\/$/, address.endsWith('/') ? '/' : '');
+}
+
+/** Environment of one service on the host: each service it calls (the catalogue) at its localhost address. */
 export function nativeEnvironment(service: string, postgresPort = 5432): Record<string, string> {
-  const url = (peer: string) => `http://localhost:${NATIVE_PORTS[peer]}`;
+  const entry = CATALOGUE.find((s) => s.name === service);
+  if (!entry) throw new Error(`--native: ${service} is not in the service catalogue (${COMPOSE_FILE})`);
   return {
-    PORT: String(NATIVE_PORTS[service]),
+    PORT: String(entry.nativePort),
     // Prometheus, in a container, reaches the service through the host gateway.
     HOST: '0.0.0.0',
     NODE_ENV: 'development',
@@ -42,13 +56,14 @@ export function nativeEnvironment(service: string, postgresPort = 5432): Record<
     OTEL_SERVICE_NAME: service,
     OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4318',
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-    LLM_BASE_URL: `${url('llm-emulator')}/v1`,
-    RITUALS_URL: url('rituals'),
-    MARKETPLACE_URL: url('marketplace'),
-    GATEWAY_URL: url('gateway'),
-    FARO_COLLECTOR_URL: 'http://localhost:12347/collect',
-    DATABASE_URL: `postgres://kit:kit-development-only@localhost:${postgresPort}/kit`,
-    RITUALS_DATA_DIR: path.join(os.tmpdir(), 'telemetry-kit-rituals'),
+    ...Object.fromEntries(
+      Object.entries(entry.calls).map(([callee, variable]) => [
+        variable,
+        onTheHost(entry.addresses[callee] ?? '', callee, postgresPort),
+      ]),
+    ),
+    ...(entry.browserCollector ? { [entry.browserCollector]: 'http://localhost:12347/collect' } : {}),
+    ...(entry.data ? { RITUALS_DATA_DIR: path.join(os.tmpdir(), `telemetry-kit-${service}`) } : {}),
   };
 }
 

@@ -1,6 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
+import type { CatalogueService } from '@telemetry-kit/observability-config/services';
+import { loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
 import type { StartedPostgres } from '@telemetry-kit/service-kit/testing';
 import { startPostgres } from '@telemetry-kit/service-kit/testing';
 import { TelemetrySink } from '@telemetry-kit/testkit';
@@ -10,57 +13,106 @@ import { runOneShot, startServiceProcess } from './service-process.ts';
 export interface ReferenceApp {
   sink: TelemetrySink;
   postgres: StartedPostgres;
-  services: Record<'llm-emulator' | 'rituals' | 'marketplace' | 'gateway', ServiceProcess>;
+  /** Every service started, by catalogue name. */
+  services: Record<string, ServiceProcess>;
+  /** A started service by name; throws for one the stack does not run. */
+  service(name: string): ServiceProcess;
   gatewayUrl: string;
   stop(): Promise<void>;
 }
 
+/** The service the journeys call (the public API), and with it everything it reaches. */
+const ENTRY = 'gateway';
+
+/** The entry and the services it calls, directly or not, callees first (the catalogue's graph). */
+function startOrder(catalogue: CatalogueService[]): CatalogueService[] {
+  const order: CatalogueService[] = [];
+  const visit = (name: string, path: string[]) => {
+    if (order.some((s) => s.name === name)) return;
+    if (path.includes(name)) throw new Error(`the service graph has a cycle: ${[...path, name].join(' → ')}`);
+    const service = catalogue.find((s) => s.name === name);
+    if (!service) return; // a backing service (postgres), not a process
+    for (const callee of Object.keys(service.calls)) visit(callee, [...path, name]);
+    order.push(service);
+  };
+  visit(ENTRY, []);
+  return order;
+}
+
+/** compose's address of a callee, with the callee's host and port replaced by where it runs here. */
+function relocate(address: string, to: string): string {
+  const url = new URL(address);
+  const target = new URL(to);
+  url.protocol = target.protocol;
+  url.username = target.username;
+  url.password = target.password;
+  url.host = target.host;
+  if (target.pathname !== '/') url.pathname = target.pathname;
+  return url.toString().replace(/\/$/, address.endsWith('/') ? '/' : '');
+}
+
+/** The services startReferenceApp runs, callees first. */
+export function referenceAppServices(): CatalogueService[] {
+  return startOrder(loadServiceCatalogue(REPO_ROOT));
+}
+
 /**
- * The whole reference application on this machine: Postgres in a container, migrations run as the
- * one-shot step, then llm-emulator, rituals, marketplace and gateway as processes exporting to one
- * telemetry sink.
+ * The reference application on this machine, from the service catalogue: Postgres in a container, the
+ * schema owners' migrations run as the one-shot step, then the gateway and every service it reaches,
+ * callees first, as processes exporting to one telemetry sink.
  */
 export async function startReferenceApp(): Promise<ReferenceApp> {
   const sink = await TelemetrySink.start();
   const postgres = await startPostgres();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rituals-e2e-'));
-  const started: ServiceProcess[] = [];
+  const started: Record<string, ServiceProcess> = {};
   try {
-    const db = { DATABASE_URL: postgres.url };
-    await runOneShot('services/marketplace/src/migrate-cli.ts', ['up'], db);
-    await runOneShot('services/gateway/src/migrate-cli.ts', ['up'], db);
-    const start = async (service: string, env: Record<string, string>) => {
-      const running = await startServiceProcess(service, sink, env);
-      started.push(running);
+    const order = referenceAppServices();
+    for (const service of order) {
+      const [, script, ...args] = service.migrate ?? [];
+      if (script) await runOneShot(script, args, { DATABASE_URL: postgres.url });
+    }
+    for (const service of order) {
+      const env: Record<string, string> = { ...EXTRA_ENV[service.name] };
+      for (const [callee, variable] of Object.entries(service.calls)) {
+        const at = callee === 'postgres' ? postgres.url : started[callee]?.url;
+        if (!at) throw new Error(`${service.name} calls ${callee}, which the e2e stack does not run`);
+        env[variable] = relocate(service.addresses[callee] ?? at, at);
+      }
+      if (service.data) env.RITUALS_DATA_DIR = dataDir;
+      started[service.name] = await startServiceProcess(service.name, sink, env);
+    }
+    const service = (name: string) => {
+      const running = started[name];
+      if (!running)
+        throw new Error(`the e2e stack runs no ${name} (it runs ${Object.keys(started).join(', ')})`);
       return running;
     };
-    const llm = await start('llm-emulator', { LLM_LATENCY_MEDIAN_MS: '20', LLM_LATENCY_P99_MS: '80' });
-    const rituals = await start('rituals', { LLM_BASE_URL: `${llm.url}/v1`, RITUALS_DATA_DIR: dataDir });
-    const marketplace = await start('marketplace', db);
-    const gateway = await start('gateway', {
-      ...db,
-      RITUALS_URL: rituals.url,
-      MARKETPLACE_URL: marketplace.url,
-    });
     return {
       sink,
       postgres,
-      services: { 'llm-emulator': llm, rituals, marketplace, gateway },
-      gatewayUrl: gateway.url,
+      services: started,
+      service,
+      gatewayUrl: service(ENTRY).url,
       stop: async () => {
-        await Promise.all(started.map((s) => s.stop()));
+        await Promise.all(Object.values(started).map((s) => s.stop()));
         await postgres.stop();
         await sink.stop();
         await rm(dataDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
-    await Promise.all(started.map((s) => s.stop()));
+    await Promise.all(Object.values(started).map((s) => s.stop()));
     await postgres.stop();
     await sink.stop();
     throw error;
   }
 }
+
+/** What the tests set beyond compose's wiring: a fast, steady model. */
+const EXTRA_ENV: Record<string, Record<string, string>> = {
+  'llm-emulator': { LLM_LATENCY_MEDIAN_MS: '20', LLM_LATENCY_P99_MS: '80' },
+};
 
 export interface ApiAnswer {
   status: number;
