@@ -1,9 +1,10 @@
-// Bundles the package's two entry points (register, index) and the OpenTelemetry modules they use
-// into dist/: a few ESM files instead of ~340 modules and ~20 type-stripped sources, which is most
-// of what `--import @telemetry-kit/telemetry/register` cost at start-up. scripts/toolchain.sh runs
-// it whenever the inputs change; the service images copy dist/ in. Usage: node build.ts [--check]
+// Bundles the package's entry points (register, index, testing) and the OpenTelemetry modules they
+// use into dist/: a few ESM files instead of ~340 modules and ~20 type-stripped sources, which is most
+// of what `--import @telemetry-kit/telemetry/register` cost at start-up; and writes their type
+// declarations into dist/types. scripts/toolchain.sh runs it whenever the inputs change, `npm pack`
+// before packing; the service images copy dist/ in. Usage: node build.ts [--check]
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 const HERE = import.meta.dirname;
@@ -41,6 +42,7 @@ export async function sourceHash(): Promise<string> {
   const inputs = [
     ...(await sourceFiles(path.join(HERE, 'src'))),
     path.join(HERE, 'build.ts'),
+    path.join(HERE, 'tsconfig.build.json'),
     path.join(HERE, 'package.json'),
     path.join(HERE, '../../package-lock.json'),
   ];
@@ -56,7 +58,11 @@ export async function buildDist(): Promise<void> {
   const { build } = await import('esbuild');
   await rm(DIST, { recursive: true, force: true });
   await build({
-    entryPoints: { register: path.join(HERE, 'src/register.ts'), index: path.join(HERE, 'src/index.ts') },
+    entryPoints: {
+      register: path.join(HERE, 'src/register.ts'),
+      index: path.join(HERE, 'src/index.ts'),
+      testing: path.join(HERE, 'src/testing/index.ts'),
+    },
     outdir: DIST,
     bundle: true,
     splitting: true,
@@ -74,6 +80,10 @@ export async function buildDist(): Promise<void> {
     legalComments: 'none',
     logLevel: 'warning',
   });
+  // The declarations the exports map names (dist/types), for projects that install the package.
+  const { compilePackage } = await import('../../scripts/lib/packages/declarations.ts');
+  await compilePackage(HERE, path.join(DIST, 'types'));
+  await copyFile(path.join(HERE, '../../LICENSE'), path.join(DIST, 'LICENSE'));
   await writeFile(SOURCE_HASH_FILE, `${await sourceHash()}\n`);
 }
 

@@ -1,8 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The pin file at the repository root: one `NAME=image:tag` line per third-party image. */
-export const PIN_FILE = fileURLToPath(new URL('../../../images.env', import.meta.url));
+/**
+ * The pin file: one `NAME=image:tag` line per third-party image. The installed package carries a copy
+ * beside this module (dist/images.env, written by build.ts); in the repository it is images.env at the root.
+ */
+const SHIPPED_PIN_FILE = fileURLToPath(new URL('./images.env', import.meta.url));
+export const PIN_FILE = existsSync(SHIPPED_PIN_FILE)
+  ? SHIPPED_PIN_FILE
+  : fileURLToPath(new URL('../../../images.env', import.meta.url));
 
 export type ImageKey = string;
 
