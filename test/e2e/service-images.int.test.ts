@@ -88,24 +88,26 @@ describeWithContainers(
       expect(output.trim()).toBe('');
     });
 
-    it('generates a ritual with real speech through the gateway container', async () => {
+    /** Signs a new user up through the gateway container and asks it for a ritual. */
+    const requestRitual = async (email: string) => {
       const gateway = services.gateway as StartedServiceContainer;
       const signup = await fetch(`${gateway.url}/api/signup`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          email: 'container@example.test',
-          password: 'a long enough password',
-          displayName: 'C',
-        }),
+        body: JSON.stringify({ email, password: 'a long enough password', displayName: 'C' }),
       });
       expect(signup.status).toBe(201);
       const { token } = (await signup.json()) as { token: string };
-      const ritual = await fetch(`${gateway.url}/api/rituals`, {
+      return fetch(`${gateway.url}/api/rituals`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ intention: 'a calm start' }),
       });
+    };
+
+    it('generates a ritual with real speech through the gateway container', async () => {
+      const gateway = services.gateway as StartedServiceContainer;
+      const ritual = await requestRitual('container@example.test');
       expect(ritual.status, await ritual.clone().text()).toBe(201);
       const { audioUrl } = (await ritual.json()) as { audioUrl: string };
       const audio = Buffer.from(await (await fetch(`${gateway.url}${audioUrl}`)).arrayBuffer());
@@ -133,22 +135,7 @@ describeWithContainers(
       expect(body.degraded).toBe(true);
       expect(body.checks.find((check) => check.name === 'llm')?.ok).toBe(false);
 
-      const gateway = services.gateway as StartedServiceContainer;
-      const signup = await fetch(`${gateway.url}/api/signup`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          email: 'no-model@example.test',
-          password: 'a long enough password',
-          displayName: 'N',
-        }),
-      });
-      const { token } = (await signup.json()) as { token: string };
-      const ritual = await fetch(`${gateway.url}/api/rituals`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ intention: 'a calm start' }),
-      });
+      const ritual = await requestRitual('no-model@example.test');
       expect(ritual.status).toBe(502);
     });
   },

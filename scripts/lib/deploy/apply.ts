@@ -28,30 +28,17 @@ export async function applyPlan(
   }
   options.log(`… applying ${plan.prepare.length} objects (namespace, configuration, policies, database)`);
   await kubectl(['apply', '--server-side', '-f', '-'], stringify(plan.prepare));
-  for (const cluster of plan.databases) {
-    options.log(`… waiting for cluster/${cluster.metadata.name} (CloudNativePG)`);
-    await kubectl([
-      ...ns,
-      'wait',
-      '--for=condition=Ready',
-      `cluster/${cluster.metadata.name}`,
-      `--timeout=${options.timeout}`,
-    ]);
-  }
+  const waitFor = async (resource: string, condition: string) => {
+    options.log(`… waiting for ${resource}`);
+    await kubectl([...ns, 'wait', `--for=condition=${condition}`, resource, `--timeout=${options.timeout}`]);
+  };
+  // CloudNativePG's Cluster: its primary must answer before a migration starts.
+  for (const cluster of plan.databases) await waitFor(`cluster/${cluster.metadata.name}`, 'Ready');
   if (plan.migrations.length > 0) {
     options.log(`… applying the migration Jobs`);
     await kubectl(['apply', '--server-side', '-f', '-'], stringify(plan.migrations));
   }
-  for (const job of plan.migrations) {
-    options.log(`… waiting for ${job.metadata.name}`);
-    await kubectl([
-      ...ns,
-      'wait',
-      '--for=condition=complete',
-      `job/${job.metadata.name}`,
-      `--timeout=${options.timeout}`,
-    ]);
-  }
+  for (const job of plan.migrations) await waitFor(`job/${job.metadata.name}`, 'complete');
   options.log(`… applying ${plan.rollout.length} workloads`);
   await kubectl(['apply', '--server-side', '-f', '-'], stringify(plan.rollout));
   for (const deployment of plan.rollout.filter((o) => o.kind === 'Deployment')) {
