@@ -37,6 +37,15 @@ describe('npm run generate', () => {
     );
   });
 
+  it('refuses a threshold delta that names no alert, naming the likeliest one', async () => {
+    const sources = await loadSources(REPO_ROOT);
+    const thresholds = sources.settings.thresholds.map((t) => ({ ...t, alert: `${t.alert}s` }));
+    expect(thresholds.length).toBeGreaterThan(0);
+    expect(() => renderTargets({ ...sources, settings: { ...sources.settings, thresholds } })).toThrow(
+      /LLMLatencyHighs is no alert of grafana\/alerts \(did you mean LLMLatencyHigh\?\)/,
+    );
+  });
+
   it('leaves no stale generated file behind in the repository', () => {
     expect(staleFiles(REPO_ROOT, files), 'generated files nothing writes any more — delete them').toEqual([]);
   });

@@ -129,7 +129,38 @@ describe('npm run parity', { timeout: 60_000 }, () => {
       t.replace('receivers        = var.receivers', 'receivers        = []'),
     );
     expect(runParity(root).drift.join('\n')).toMatch(
-      /terraform call main\.tf\+variables\.tf: production .* staging/,
+      /terraform call terraform\/environments\/<environment>: production .* staging/,
+    );
+  });
+
+  it('catches a file hand-added to one Terraform environment, such as an override of its receivers', () => {
+    const { root, remove } = copyDeployedTree();
+    cleanup = remove;
+    writeFileSync(
+      path.join(root, 'terraform/environments/production/zz-override.auto.tfvars'),
+      'receivers = []\n',
+    );
+    expect(runParity(root).drift.join('\n')).toMatch(
+      /terraform call terraform\/environments\/<environment>: production .* staging/,
+    );
+  });
+
+  it("catches an environment's generated Terraform values edited by hand", () => {
+    const root = tamperedCopy(
+      'terraform/environments/production/environment.generated.auto.tfvars.json',
+      (t) => t.replace('"name": "oncall-pagerduty"', '"name": "nobody"'),
+    );
+    expect(runParity(root).drift).toContain(
+      'production: terraform/environments/production/environment.generated.auto.tfvars.json is not what grafana/environments.yaml declares (receivers, environment) — run npm run generate',
+    );
+  });
+
+  it('catches a threshold delta naming no alert, which would silently change nothing', () => {
+    const root = tamperedCopy('grafana/environments.yaml', (t) =>
+      t.replace('- alert: LLMLatencyHigh', '- alert: LLMLatencyHihg'),
+    );
+    expect(runParity(root).drift.join('\n')).toMatch(
+      /LLMLatencyHihg is no alert of grafana\/alerts \(did you mean LLMLatencyHigh\?\)/,
     );
   });
 

@@ -4,11 +4,11 @@ import type { DashboardSource } from './dashboards.ts';
 import { loadDashboards } from './dashboards.ts';
 import { TARGET } from './paths.ts';
 import type { RuleFile } from './rules.ts';
-import { loadRuleFiles } from './rules.ts';
+import { isAlertingRule, loadRuleFiles } from './rules.ts';
 import type { CatalogueService } from './services.ts';
 import { loadServiceCatalogue } from './services.ts';
 import type { Settings } from './settings.ts';
-import { loadSettings } from './settings.ts';
+import { loadSettings, unknownThresholdAlerts } from './settings.ts';
 import { renderAlloyValues } from './targets/alloy-values.ts';
 import { renderCompose } from './targets/compose.ts';
 import type { RoutingPolicy } from './targets/kubernetes.ts';
@@ -55,6 +55,11 @@ export const GENERATED_DIRS = [
 /** Every generated file, by path relative to the repository root. */
 export function renderTargets(sources: Sources): Map<string, string> {
   const { settings, dashboards, ruleFiles, routingPolicy, datasources, catalogue, root } = sources;
+  const alerts = ruleFiles.flatMap((f) =>
+    f.groups.flatMap((g) => g.rules.filter(isAlertingRule).map((r) => r.alert)),
+  );
+  const unknown = unknownThresholdAlerts(settings, alerts);
+  if (unknown.length > 0) throw new Error(unknown.join('\n'));
   return new Map([
     ...renderCompose(dashboards, ruleFiles, settings),
     ...renderKubernetes(dashboards, ruleFiles, settings, routingPolicy, catalogue, root),

@@ -7,13 +7,20 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { canonicalJson } from './dashboards.ts';
-import { TARGET } from './paths.ts';
+import { SOURCE, TARGET } from './paths.ts';
 import { topLevelThreshold, withoutScope, withScope } from './query-languages.ts';
 import type { RuleGroup } from './rules.ts';
 import { isAlertingRule, ruleScope } from './rules.ts';
 import { loadServiceCatalogue } from './services.ts';
 import type { DeployedEnvironment, Settings } from './settings.ts';
-import { DEPLOYED_ENVIRONMENTS, KUBERNETES_ENVIRONMENTS, loadSettings, thresholdFor } from './settings.ts';
+import {
+  DEPLOYED_ENVIRONMENTS,
+  KUBERNETES_ENVIRONMENTS,
+  loadSettings,
+  thresholdFor,
+  unknownThresholdAlerts,
+} from './settings.ts';
+import { type TERRAFORM_ENVIRONMENTS, TFVARS_FILE, terraformVariables } from './targets/terraform.ts';
 import { ENVIRONMENT_CONFIG_MAP } from './targets/workloads.ts';
 
 export type ArtifactKind = 'dashboard' | 'rule group' | 'terraform call' | 'workload';
@@ -108,20 +115,27 @@ function ruleArtifacts(
   return groups.map((g) => ({ kind: 'rule group', name: g.name, hash: hash(normalize(g)), source }));
 }
 
+/** The rule files compose loads (development's deployed rules). */
+function composeRuleFiles(root: string): Array<{ file: string; groups: RuleGroup[] }> {
+  const rulesDir = path.join(root, TARGET.composeRules);
+  return readdirSync(rulesDir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .map((file) => ({
+      file,
+      groups: (parse(readFileSync(path.join(rulesDir, file), 'utf8')) as { groups: RuleGroup[] }).groups,
+    }));
+}
+
 function developmentInventory(root: string, settings: Settings, drift: string[]): Artifact[] {
   const dashboards = jsonFiles(path.join(root, TARGET.composeDashboards, 'telemetry-kit')).map((d) =>
     dashboardArtifact(d.json, 'compose'),
   );
-  const rulesDir = path.join(root, TARGET.composeRules);
-  const rules = readdirSync(rulesDir)
-    .filter((f) => /\.ya?ml$/.test(f))
-    .sort()
-    .flatMap((file) => {
-      const { groups } = parse(readFileSync(path.join(rulesDir, file), 'utf8')) as { groups: RuleGroup[] };
-      return ruleArtifacts(groups, 'compose', (g) =>
-        normalizeGroup(g, settings, 'development', `${TARGET.composeRules}/${file}`, drift),
-      );
-    });
+  const rules = composeRuleFiles(root).flatMap(({ file, groups }) =>
+    ruleArtifacts(groups, 'compose', (g) =>
+      normalizeGroup(g, settings, 'development', `${TARGET.composeRules}/${file}`, drift),
+    ),
+  );
   return [...dashboards, ...rules];
 }
 
@@ -148,6 +162,13 @@ export function buildOverlay(root: string, env: DeployedEnvironment): Kubernetes
   return parseAllDocuments(output).map((doc) => doc.toJS() as KubernetesObject);
 }
 
+/** What `terraform init`/`apply` leave in a root module: local state and the provider lock, not deployed values. */
+const TERRAFORM_LOCAL_FILES = [
+  /^\.terraform\.lock\.hcl$/,
+  /\.tfstate(\.backup)?$/,
+  /^\.terraform\.tfstate\.lock\.info$/,
+];
+
 function kubernetesInventory(
   root: string,
   env: DeployedEnvironment,
@@ -173,14 +194,32 @@ function kubernetesInventory(
   }
   const terraformDashboards = jsonFiles(path.join(root, TARGET.terraformModule, 'dashboards'));
   artifacts.push(...terraformDashboards.map((d) => dashboardArtifact(d.json, 'terraform')));
+  // Every file of the environment's Terraform root is deployed: a hand-added *.auto.tfvars as much as a
+  // *.tf. The generated variable values are compared with the settings; all else must be identical.
   const envDir = path.join(root, TARGET.terraformEnvironments, env);
-  const callFiles = readdirSync(envDir)
-    .filter((f) => f.endsWith('.tf'))
+  const callFiles = readdirSync(envDir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && !entry.parentPath.split(path.sep).includes('.terraform'))
+    .map((entry) => path.relative(envDir, path.join(entry.parentPath, entry.name)))
+    .filter((file) => !TERRAFORM_LOCAL_FILES.some((pattern) => pattern.test(file)))
     .sort();
+  if (callFiles.includes(TFVARS_FILE)) {
+    const deployed = JSON.parse(readFileSync(path.join(envDir, TFVARS_FILE), 'utf8')) as unknown;
+    const declared = terraformVariables(settings, env as (typeof TERRAFORM_ENVIRONMENTS)[number]);
+    if (canonicalJson(deployed) !== canonicalJson(declared)) {
+      drift.push(
+        `${env}: ${TARGET.terraformEnvironments}/${env}/${TFVARS_FILE} is not what ${SOURCE.settings} declares (receivers, environment) — run npm run generate`,
+      );
+    }
+  } else {
+    drift.push(
+      `${env}: ${TARGET.terraformEnvironments}/${env}/${TFVARS_FILE} is missing — run npm run generate`,
+    );
+  }
+  const shared = callFiles.filter((file) => file !== TFVARS_FILE);
   artifacts.push({
     kind: 'terraform call',
-    name: callFiles.join('+'),
-    hash: hash(callFiles.map((f) => readFileSync(path.join(envDir, f), 'utf8'))),
+    name: `${TARGET.terraformEnvironments}/<environment>`,
+    hash: hash(shared.map((f) => [f, readFileSync(path.join(envDir, f), 'utf8')])),
     source: 'terraform',
   });
   return artifacts;
@@ -362,6 +401,10 @@ function key(a: Artifact) {
 export function runParity(root: string): ParityReport {
   const settings = loadSettings(root);
   const drift: string[] = [];
+  const deployedAlerts = composeRuleFiles(root).flatMap(({ groups }) =>
+    groups.flatMap((g) => g.rules.filter(isAlertingRule).map((r) => r.alert)),
+  );
+  drift.push(...unknownThresholdAlerts(settings, deployedAlerts));
   const inventories: Record<DeployedEnvironment, Artifact[]> = {
     development: developmentInventory(root, settings, drift),
     staging: kubernetesInventory(root, 'staging', settings, drift),

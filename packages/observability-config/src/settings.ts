@@ -201,3 +201,38 @@ export function thresholdFor(settings: Settings, alert: string, env: Environment
   if (!delta) return undefined;
   return env === 'test' ? delta.default : (delta.environments[env] ?? delta.default);
 }
+
+/**
+ * Threshold deltas naming no alert of grafana/alerts: a misspelt name would change nothing and leave
+ * every environment at the written threshold, silently. One line per delta, with the likeliest alert.
+ */
+export function unknownThresholdAlerts(settings: Settings, alerts: Iterable<string>): string[] {
+  const known = [...new Set(alerts)];
+  return settings.thresholds
+    .filter((delta) => !known.includes(delta.alert))
+    .map((delta) => {
+      const likeliest = [...known].sort(
+        (a, b) => editDistance(a, delta.alert) - editDistance(b, delta.alert),
+      )[0];
+      return (
+        `thresholds in ${SOURCE.settings}: ${delta.alert} is no alert of ${SOURCE.alerts}` +
+        `${likeliest ? ` (did you mean ${likeliest}?)` : ''} — the delta would change nothing`
+      );
+    });
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}

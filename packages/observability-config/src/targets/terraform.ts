@@ -21,22 +21,25 @@ export function renderTerraform(dashboards: DashboardSource[], settings: Setting
     files.set(`${dir}/${dashboard.uid}.generated.json`, dashboardFileContent(dashboard));
 
   for (const env of TERRAFORM_ENVIRONMENTS) {
-    const envSettings = settings.environments[env];
-    const tfvars = {
-      // JSON has no comments: the note is a declared variable of its own.
-      generated_by: `${GENERATE_COMMAND} from ${SOURCE.settings} — do not edit; edit the settings and regenerate`,
-      environment: env,
-      receivers: envSettings.receivers.map((r) => ({
-        name: r.name,
-        kind: r.kind,
-        url: r.kind === 'webhook' ? r.url : null,
-        channel: r.kind === 'slack' ? r.channel : null,
-      })),
-    };
     files.set(
       `${TARGET.terraformEnvironments}/${env}/${TFVARS_FILE}`,
-      `${JSON.stringify(tfvars, null, 2)}\n`,
+      `${JSON.stringify(terraformVariables(settings, env), null, 2)}\n`,
     );
   }
   return files;
+}
+
+/** An environment's variable values, as the settings declare them (npm run parity compares the deployed file). */
+export function terraformVariables(settings: Settings, env: (typeof TERRAFORM_ENVIRONMENTS)[number]) {
+  return {
+    // JSON has no comments: the note is a declared variable of its own.
+    generated_by: `${GENERATE_COMMAND} from ${SOURCE.settings} — do not edit; edit the settings and regenerate`,
+    environment: env,
+    receivers: settings.environments[env].receivers.map((r) => ({
+      name: r.name,
+      kind: r.kind,
+      url: r.kind === 'webhook' ? r.url : null,
+      channel: r.kind === 'slack' ? r.channel : null,
+    })),
+  };
 }
