@@ -155,6 +155,21 @@ describe('npm run parity', { timeout: 60_000 }, () => {
     );
   });
 
+  it("catches development's retention or intervals changed in one place only", () => {
+    const settingsChanged = tamperedCopy('grafana/environments.yaml', (t) =>
+      t.replace('lokiRetention: 7d', 'lokiRetention: 3d'),
+    );
+    expect(runParity(settingsChanged).drift).toContain(
+      'development: compose deploys a Loki retention of 168h, grafana/environments.yaml declares 3d',
+    );
+    const composeChanged = tamperedCopy('compose/prometheus/prometheus.yml', (t) =>
+      t.replace('evaluation_interval: 5s', 'evaluation_interval: 30s'),
+    );
+    expect(runParity(composeChanged).drift).toContain(
+      'development: compose deploys a evaluation interval of 30s, grafana/environments.yaml declares 5s',
+    );
+  });
+
   it('catches a threshold delta naming no alert, which would silently change nothing', () => {
     const root = tamperedCopy('grafana/environments.yaml', (t) =>
       t.replace('- alert: LLMLatencyHigh', '- alert: LLMLatencyHihg'),

@@ -12,6 +12,8 @@ const PARTS = [
   'k8s',
   'terraform',
   'compose/compose.yaml',
+  TARGET.composePrometheus,
+  TARGET.composeLoki,
 ];
 
 export function copyDeployedTree(): { root: string; remove: () => void } {

@@ -11,6 +11,7 @@ import type { Settings } from './settings.ts';
 import { loadSettings, unknownThresholdAlerts } from './settings.ts';
 import { renderAlloyValues } from './targets/alloy-values.ts';
 import { renderCompose } from './targets/compose.ts';
+import { renderComposeSettings } from './targets/compose-settings.ts';
 import type { RoutingPolicy } from './targets/kubernetes.ts';
 import { loadRoutingPolicy, renderKubernetes } from './targets/kubernetes.ts';
 import { renderScrapeTargets, TARGETS_DIR } from './targets/scrape-targets.ts';
@@ -62,6 +63,7 @@ export function renderTargets(sources: Sources): Map<string, string> {
   if (unknown.length > 0) throw new Error(unknown.join('\n'));
   return new Map([
     ...renderCompose(dashboards, ruleFiles, settings),
+    ...renderComposeSettings(root, settings),
     ...renderKubernetes(dashboards, ruleFiles, settings, routingPolicy, catalogue, root),
     ...renderStackValues(datasources, settings),
     ...renderAlloyValues(root, settings),

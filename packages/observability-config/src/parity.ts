@@ -20,6 +20,7 @@ import {
   thresholdFor,
   unknownThresholdAlerts,
 } from './settings.ts';
+import { composeDeployedValues, durationSeconds } from './targets/compose-settings.ts';
 import { type TERRAFORM_ENVIRONMENTS, TFVARS_FILE, terraformVariables } from './targets/terraform.ts';
 import { ENVIRONMENT_CONFIG_MAP } from './targets/workloads.ts';
 
@@ -136,6 +137,24 @@ function developmentInventory(root: string, settings: Settings, drift: string[])
       normalizeGroup(g, settings, 'development', `${TARGET.composeRules}/${file}`, drift),
     ),
   );
+  // Development's retention and intervals as compose deploys them, not as the settings say.
+  const deployed = composeDeployedValues(root);
+  const declared = settings.environments.development;
+  const checks: Array<[string, string, string, (a: string, b: string) => boolean]> = [
+    [
+      'Loki retention',
+      deployed.lokiRetention,
+      declared.lokiRetention,
+      (a, b) => durationSeconds(a) === durationSeconds(b),
+    ],
+    ['scrape interval', deployed.scrapeInterval, declared.scrapeInterval, (a, b) => a === b],
+    ['evaluation interval', deployed.evaluationInterval, declared.evaluationInterval, (a, b) => a === b],
+  ];
+  for (const [what, value, want, same] of checks) {
+    if (!same(value, want)) {
+      drift.push(`development: compose deploys a ${what} of ${value}, ${SOURCE.settings} declares ${want}`);
+    }
+  }
   return [...dashboards, ...rules];
 }
 

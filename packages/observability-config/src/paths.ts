@@ -18,6 +18,9 @@ export const SOURCE = {
 export const TARGET = {
   composeDashboards: 'compose/grafana/provisioning/dashboards',
   composeRules: 'compose/prometheus/rules',
+  /** Hand-written configuration with development's settings written into it (retention, intervals). */
+  composePrometheus: 'compose/prometheus/prometheus.yml',
+  composeLoki: 'compose/loki/loki.yaml',
   k8sBase: 'k8s/base',
   k8sOverlays: 'k8s/overlays',
   k8sComponents: 'k8s/components',
