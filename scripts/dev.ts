@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { $ } from 'zx';
-import { loadProject, REPO_ROOT } from './lib/dev/compose.ts';
+import { loadProject, REPO_ROOT, sourceRevision } from './lib/dev/compose.ts';
 import { inProfiles } from './lib/dev/model.ts';
 import { NATIVE_CONTAINERS, NATIVE_PORTS, nativeEnvironment, nativePlan } from './lib/dev/native.ts';
 import { runNative } from './lib/dev/native-run.ts';
@@ -25,6 +25,8 @@ const { values, positionals } = parseArgs({
   },
 });
 const [verb = 'up', service] = positionals;
+// compose builds the images with it (services/Dockerfile SERVICE_VERSION); a value set by the caller wins.
+process.env.SERVICE_VERSION ??= await sourceRevision();
 
 if (verb === 'down') process.exit(await down({ volumes: values.volumes }));
 

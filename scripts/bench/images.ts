@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
-import { buildImageOnce, resolveImage, serviceBuildInputs } from '@telemetry-kit/testkit';
+import { buildImageOnce, resolveImage, serviceBuildInputs, serviceImageRecipe } from '@telemetry-kit/testkit';
 import { writeBenchmarkSection } from '../lib/benchmarks.ts';
 
 // Ryuk (testcontainers' reaper) is an image that cannot be pulled where there is no registry, and
@@ -50,8 +50,8 @@ export async function run(): Promise<void> {
     const image = await buildImageOnce({
       name: service,
       context: ROOT,
-      dockerfile: path.join('services', service, 'Dockerfile'),
       inputs: serviceBuildInputs(ROOT, service),
+      ...serviceImageRecipe(ROOT, service),
     });
     const above = (await imageBytes(image)) - baseBytes;
     let counted = above;
@@ -75,7 +75,7 @@ export async function run(): Promise<void> {
   await writeBenchmarkSection('images', {
     description:
       'Size of each service image above its base image NODE_IMAGE (docker image inspect .Size, decimal MB), built from ' +
-      'services/<name>/Dockerfile with the repository root as context. The rituals image also installs espeak-ng; its ' +
+      'services/Dockerfile (its stage for the service) with the repository root as context. The rituals image also installs espeak-ng; its ' +
       `voice data (${ESPEAK_DATA}) is excluded from the goal and reported on its own.`,
     figures,
     goals,

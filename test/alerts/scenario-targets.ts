@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
 import type { ImageBuildRequest } from '@telemetry-kit/testkit';
+import { serviceBuildInputs, serviceImageRecipe } from '@telemetry-kit/testkit';
 
 export interface ScenarioTarget {
   /** Prometheus job name: the service name the alerts carry in `job`. */
@@ -30,7 +31,12 @@ export const SCENARIO_TARGETS: Record<string, ScenarioTarget> = {
   // metrics and fault injection (`/api/me` answers 401 without a session, 503 when a fault is injected).
   gateway: {
     job: 'gateway',
-    build: { name: 'gateway', context: REPO_ROOT, dockerfile: 'services/gateway/Dockerfile' },
+    build: {
+      name: 'gateway',
+      context: REPO_ROOT,
+      inputs: serviceBuildInputs(REPO_ROOT, 'gateway'),
+      ...serviceImageRecipe(REPO_ROOT, 'gateway'),
+    },
     port: 8080,
     workPath: '/api/me',
     environment: {

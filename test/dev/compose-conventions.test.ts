@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { imagePins } from '@telemetry-kit/testkit';
+import { imagePins, serviceImageRecipe } from '@telemetry-kit/testkit';
 import { describe, expect, it } from 'vitest';
 import { composePublishedPorts, composeSource, root } from './compose-file.ts';
+
+const REPO_ROOT = root;
 
 const { services, volumes } = composeSource();
 const entries = Object.entries(services);
@@ -77,13 +79,23 @@ describe('compose/compose.yaml conventions', () => {
     }
   });
 
-  it('takes every third-party image from images.env and builds the services from their Dockerfiles', () => {
+  it('takes every third-party image from images.env and builds every service from services/Dockerfile', () => {
     const pins = imagePins();
     for (const [name, s] of entries) {
       if (s.build) {
         expect(s.build.context, name).toBe('..');
-        expect(s.build.dockerfile, name).toMatch(/^services\/[a-z-]+\/Dockerfile$/);
-        for (const [arg, value] of Object.entries(s.build.args ?? {})) {
+        // The stage and SERVICE the testkit builds too (serviceImageRecipe): one recipe, however built.
+        const recipe = serviceImageRecipe(REPO_ROOT, name);
+        expect({ dockerfile: s.build.dockerfile, target: s.build.target }, name).toEqual({
+          dockerfile: recipe.dockerfile,
+          target: recipe.target,
+        });
+        const { SERVICE, SERVICE_VERSION, ...images } = s.build.args ?? {};
+        expect(SERVICE, `${name} builds its own folder`).toBe(name);
+        expect(SERVICE_VERSION, `${name}'s version comes from npm run dev (git)`).toBe(
+          '${SERVICE_VERSION:-dev}',
+        );
+        for (const [arg, value] of Object.entries(images)) {
           expect(pins.has(arg), `${name} build arg ${arg} is pinned`).toBe(true);
           expect(value).toMatch(new RegExp(`^\\$\\{${arg}:\\?`));
         }

@@ -8,7 +8,7 @@ export const root = path.resolve(import.meta.dirname, '../..');
 export interface ComposeServiceSource {
   profiles?: string[];
   image?: string;
-  build?: { context: string; dockerfile: string; args?: Record<string, string> };
+  build?: { context: string; dockerfile: string; target?: string; args?: Record<string, string> };
   ports?: string[];
   volumes?: string[];
   healthcheck?: { test?: string[]; disable?: boolean };

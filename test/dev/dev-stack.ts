@@ -52,9 +52,9 @@ export async function projectNetworks(): Promise<string[]> {
   return result.stdout.trim().split('\n').filter(Boolean);
 }
 
-/** The services' Dockerfiles that do not exist yet (the reference services are written in parallel). */
+/** The services' image recipe, if missing (services/Dockerfile builds them all). */
 export function missingDockerfiles(): string[] {
-  return SERVICES.map((s) => `services/${s}/Dockerfile`).filter((file) => !existsSync(path.join(root, file)));
+  return ['services/Dockerfile'].filter((file) => !existsSync(path.join(root, file)));
 }
 
 export interface PromVectorSample {

@@ -3,6 +3,8 @@ import { promisify } from 'node:util';
 import type { StartedPostgres } from '@telemetry-kit/service-kit/testing';
 import { startPostgres } from '@telemetry-kit/service-kit/testing';
 import type { StartedServiceContainer } from '@telemetry-kit/testkit';
+import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
+import { loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
 import { ServiceContainer } from '@telemetry-kit/testkit';
 import { describeWithContainers } from '@telemetry-kit/testkit/vitest';
 import type { StartedNetwork } from 'testcontainers';
@@ -37,12 +39,12 @@ describeWithContainers(
       postgres = await startPostgres(network);
       const db = { DATABASE_URL: postgres.networkUrl };
       // The one-shot migration step, as compose and the Kubernetes Job run it: the service image, another command.
-      for (const name of ['marketplace', 'gateway']) {
+      for (const { name, migrate } of loadServiceCatalogue(REPO_ROOT).filter((s) => s.migrate)) {
         const image = (await ServiceContainer.fromWorkspace(name)).image;
         const migration = await new GenericContainer(image)
           .withNetwork(network)
           .withEnvironment(db)
-          .withCommand(['node', `services/${name}/src/migrate-cli.ts`, 'up'])
+          .withCommand(migrate as string[])
           .withWaitStrategy(Wait.forOneShotStartup())
           .withStartupTimeout(120_000)
           .start();

@@ -13,6 +13,10 @@ export interface ImageBuildRequest {
   dockerfile?: string;
   /** Paths (relative to the context) whose content decides the hash; the whole context by default. */
   inputs?: string[];
+  /** The stage to build (`docker build --target`); the last one by default. */
+  target?: string;
+  /** Build arguments beside the pinned images (e.g. SERVICE for a Dockerfile shared by services). */
+  buildArgs?: Record<string, string>;
 }
 
 const IGNORED_DIRS = new Set(['node_modules', '.git', '.toolchain', 'dist', 'coverage']);
@@ -39,7 +43,13 @@ async function* filesUnder(root: string, relative: string): AsyncGenerator<strin
 /** A hash of every input file's path and content and of the base images the build receives. */
 export async function buildInputsHash(request: ImageBuildRequest, buildArgs: Record<string, string>) {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ dockerfile: request.dockerfile ?? 'Dockerfile', buildArgs }));
+  hash.update(
+    JSON.stringify({
+      dockerfile: request.dockerfile ?? 'Dockerfile',
+      buildArgs: { ...buildArgs, ...request.buildArgs },
+      target: request.target ?? null,
+    }),
+  );
   for (const input of request.inputs ?? ['.']) {
     const absolute = path.join(request.context, input);
     const stat = await readdir(absolute).then(
@@ -79,15 +89,23 @@ async function build(request: ImageBuildRequest): Promise<string> {
   const tag = `telemetry-kit/${request.name}:${await buildInputsHash(request, buildArgs)}`;
   const client = await getContainerRuntimeClient();
   if (await client.image.exists(ImageName.fromString(tag))) return tag;
+  const args = { ...buildArgs, ...request.buildArgs };
   try {
-    await GenericContainer.fromDockerfile(request.context, request.dockerfile ?? 'Dockerfile')
-      .withBuildArgs(buildArgs)
-      .build(tag, { deleteOnExit: false });
+    let builder = GenericContainer.fromDockerfile(
+      request.context,
+      request.dockerfile ?? 'Dockerfile',
+    ).withBuildArgs(args);
+    if (request.target) builder = builder.withTarget(request.target);
+    await builder.build(tag, { deleteOnExit: false });
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
+    const flags = [
+      ...(request.target ? [`--target ${request.target}`] : []),
+      ...Object.entries(request.buildArgs ?? {}).map(([name, value]) => `--build-arg ${name}=${value}`),
+    ].join(' ');
     throw new Error(
       `building image ${tag} from ${path.join(request.context, request.dockerfile ?? 'Dockerfile')} failed: ${detail} — ` +
-        `try it by hand with: docker build -f ${request.dockerfile ?? 'Dockerfile'} ${request.context}`,
+        `try it by hand with: docker build -f ${request.dockerfile ?? 'Dockerfile'} ${flags} ${request.context}`,
       { cause: error },
     );
   }

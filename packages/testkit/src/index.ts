@@ -36,6 +36,7 @@ export type { RunningServices } from './prometheus/scrape-targets.ts';
 export { scrapeJobs, writeActiveTargets } from './prometheus/scrape-targets.ts';
 export type { FromWorkspaceOptions } from './service/service-container.ts';
 export { ServiceContainer, StartedServiceContainer } from './service/service-container.ts';
-export { serviceBuildInputs } from './service/workspace.ts';
+export type { ServiceImageRecipe } from './service/workspace.ts';
+export { serviceBuildInputs, serviceImageRecipe } from './service/workspace.ts';
 export * from './sink/index.ts';
 export { StartedTempoContainer, TempoContainer } from './tempo/tempo-container.ts';

@@ -37,6 +37,18 @@ export function composeArgs(selection: ComposeSelection = {}): string[] {
 
 const quiet = $({ quiet: true, nothrow: true });
 
+/**
+ * The commit the local images are built from (compose's SERVICE_VERSION: each service's
+ * service.version and its image's revision label): HEAD, `-dirty` with uncommitted changes, `dev`
+ * outside a git checkout.
+ */
+export async function sourceRevision(): Promise<string> {
+  const head = await quiet`git -C ${REPO_ROOT} rev-parse HEAD`;
+  if (head.exitCode !== 0) return 'dev';
+  const changes = await quiet`git -C ${REPO_ROOT} status --porcelain --untracked-files=no`;
+  return `${head.stdout.trim()}${changes.stdout.trim() ? '-dirty' : ''}`;
+}
+
 /** The resolved compose model (`docker compose config --format json`). */
 export async function loadProject(selection: ComposeSelection = {}): Promise<DevProject> {
   const result = await quiet`docker ${composeArgs(selection)} config --format json`;

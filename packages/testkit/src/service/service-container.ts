@@ -4,7 +4,7 @@ import type { StartedTestContainer } from 'testcontainers';
 import { AbstractStartedContainer, GenericContainer, Wait } from 'testcontainers';
 import { hostUrl, REPO_ROOT } from '../config-source.ts';
 import { buildImageOnce } from '../image-build.ts';
-import { serviceBuildInputs } from './workspace.ts';
+import { serviceBuildInputs, serviceImageRecipe } from './workspace.ts';
 
 export const SERVICE_PORT = 8080;
 
@@ -51,8 +51,8 @@ export class ServiceContainer extends GenericContainer {
     const image = await buildImageOnce({
       name: service,
       context: root,
-      dockerfile: path.join('services', service, 'Dockerfile'),
       inputs,
+      ...serviceImageRecipe(root, service),
     });
     return new ServiceContainer(image, service, options.readyPath ?? '/readyz');
   }
