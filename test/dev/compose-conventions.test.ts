@@ -5,6 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { composePublishedPorts, composeSource, root } from './compose-file.ts';
 
 const REPO_ROOT = root;
+// biome-ignore lint/suspicious/noTemplateCurlyInString: compose's interpolation, not a template
+const VERSION_FROM_DEV = '${SERVICE_VERSION:-dev}';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's interpolation, not a template
+const NODE_BASE = '${NODE_IMAGE}';
 
 const { services, volumes } = composeSource();
 const entries = Object.entries(services);
@@ -92,9 +96,7 @@ describe('compose/compose.yaml conventions', () => {
         });
         const { SERVICE, SERVICE_VERSION, ...images } = s.build.args ?? {};
         expect(SERVICE, `${name} builds its own folder`).toBe(name);
-        expect(SERVICE_VERSION, `${name}'s version comes from npm run dev (git)`).toBe(
-          '${SERVICE_VERSION:-dev}',
-        );
+        expect(SERVICE_VERSION, `${name}'s version comes from npm run dev (git)`).toBe(VERSION_FROM_DEV);
         for (const [arg, value] of Object.entries(images)) {
           expect(pins.has(arg), `${name} build arg ${arg} is pinned`).toBe(true);
           expect(value).toMatch(new RegExp(`^\\$\\{${arg}:\\?`));
@@ -131,5 +133,19 @@ describe('Prometheus scrape configuration', () => {
     expect(prometheusYml).toMatch(/rule_files:\n\s+- \/etc\/prometheus\/rules\/\*\.yml/);
     expect(prometheusYml).toMatch(/targets: \[alertmanager:9093\]/);
     expect(services.prometheus?.volumes).toContain('./prometheus/rules:/etc/prometheus/rules:ro');
+  });
+
+  it('builds every service image on NODE_IMAGE alone: services/Dockerfile pins no base of its own', () => {
+    const dockerfile = readFileSync(path.join(root, 'services/Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE$/m); // no default: images.env is the one pin
+    const stages: string[] = [];
+    for (const [, base, stage] of dockerfile.matchAll(/^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/gim)) {
+      expect(base === NODE_BASE || stages.includes(base ?? ''), `FROM ${base}`).toBe(true);
+      if (stage) stages.push(stage);
+    }
+    expect(stages).toEqual(expect.arrayContaining(['service', 'rituals', 'web']));
+    // SERVICE_VERSION reaches the telemetry (service.version) and the OCI revision label.
+    expect(dockerfile).toMatch(/ENV [^\n]*SERVICE_VERSION=\$\{SERVICE_VERSION\}/);
+    expect(dockerfile).toMatch(/org\.opencontainers\.image\.revision="\$\{SERVICE_VERSION\}"/);
   });
 });

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
+import { loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
 import type { StartedPostgres } from '@telemetry-kit/service-kit/testing';
 import { startPostgres } from '@telemetry-kit/service-kit/testing';
 import type { StartedServiceContainer } from '@telemetry-kit/testkit';
-import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
-import { loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
 import { ServiceContainer } from '@telemetry-kit/testkit';
 import { describeWithContainers } from '@telemetry-kit/testkit/vitest';
 import type { StartedNetwork } from 'testcontainers';
@@ -24,8 +24,13 @@ describeWithContainers(
     const images: Record<string, string> = {};
     const common = { TELEMETRY_DRAIN_MS: '200', LOG_LEVEL: 'info' };
 
+    // The gateway is built as a release is: with the commit baked in.
+    const REVISION = 'test-revision-0123abcd';
     const start = async (name: string, env: Record<string, string>) => {
-      const container = await ServiceContainer.fromWorkspace(name);
+      const container = await ServiceContainer.fromWorkspace(
+        name,
+        name === 'gateway' ? { version: REVISION } : {},
+      );
       images[name] = container.image;
       services[name] = await container
         .withNetwork(network)
@@ -79,6 +84,25 @@ describeWithContainers(
         );
         expect(healthcheck, `${name} image has a HEALTHCHECK`).toContain('/healthz');
       }
+    });
+
+    it('bakes the commit in: the OCI revision label and service.version on its telemetry', async () => {
+      const gateway = services.gateway as StartedServiceContainer;
+      const label = await docker(
+        'image',
+        'inspect',
+        '--format',
+        '{{index .Config.Labels "org.opencontainers.image.revision"}}',
+        images.gateway as string,
+      );
+      expect(label).toBe(REVISION);
+      const page = await (await fetch(`${gateway.url}/metrics`)).text();
+      expect(page).toMatch(new RegExp(`target_info\\{[^}]*service_version="${REVISION}"`));
+      // A service built without one says so rather than inventing a version.
+      const marketplace = await (
+        await fetch(`${(services.marketplace as StartedServiceContainer).url}/metrics`)
+      ).text();
+      expect(marketplace).toMatch(/target_info\{[^}]*service_version="dev"/);
     });
 
     it('ships no dev dependencies and no test files', async () => {

@@ -74,7 +74,12 @@ const builds = new Map<string, Promise<string>>();
  * Returns the image tag.
  */
 export function buildImageOnce(request: ImageBuildRequest): Promise<string> {
-  const key = `${request.name}@${path.resolve(request.context)}`;
+  const key = JSON.stringify([
+    request.name,
+    path.resolve(request.context),
+    request.target,
+    request.buildArgs,
+  ]);
   let pending = builds.get(key);
   if (!pending) {
     pending = build(request);

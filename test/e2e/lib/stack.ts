@@ -71,7 +71,8 @@ export async function startReferenceApp(): Promise<ReferenceApp> {
     for (const service of order) {
       // compose's command, run where the image runs it: in the service's folder.
       const [, script, ...args] = service.migrate ?? [];
-      if (script) await runOneShot(path.join('services', service.name, script), args, { DATABASE_URL: postgres.url });
+      if (script)
+        await runOneShot(path.join('services', service.name, script), args, { DATABASE_URL: postgres.url });
     }
     for (const service of order) {
       const env: Record<string, string> = { ...EXTRA_ENV[service.name] };

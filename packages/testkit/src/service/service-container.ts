@@ -13,11 +13,13 @@ export interface FromWorkspaceOptions {
   root?: string;
   /** The readiness path the wait polls (default /readyz, which every kit service answers). */
   readyPath?: string;
+  /** Baked in as SERVICE_VERSION (service.version, the OCI revision label) where the Dockerfile takes it. */
+  version?: string;
 }
 
 /**
- * A service of the workspace, as an image built from services/<name>/Dockerfile with the workspace
- * root as context (services import workspace packages). The image is built once per run and named
+ * A service of the workspace, as an image built from services/<name>/Dockerfile, or the shared
+ * services/Dockerfile at the service's stage (serviceImageRecipe), with the workspace root as context (services import workspace packages). The image is built once per run and named
  * by a content hash of its inputs, so an unchanged service is not rebuilt across runs either.
  * The container listens on 8080, is reachable on the network by its service name, and counts as
  * started when its readiness path answers 200 — no image HEALTHCHECK interval is waited out.
@@ -48,11 +50,13 @@ export class ServiceContainer extends GenericContainer {
         `testkit: ${path.join(root, '.dockerignore')} is missing — the build context will include node_modules; add one\n`,
       );
     }
+    const recipe = serviceImageRecipe(root, service);
     const image = await buildImageOnce({
       name: service,
       context: root,
       inputs,
-      ...serviceImageRecipe(root, service),
+      ...recipe,
+      buildArgs: { ...recipe.buildArgs, ...(options.version ? { SERVICE_VERSION: options.version } : {}) },
     });
     return new ServiceContainer(image, service, options.readyPath ?? '/readyz');
   }

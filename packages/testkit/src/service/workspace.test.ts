@@ -70,9 +70,7 @@ describe('a service image’s build inputs', () => {
     expect(await hashOf(root)).not.toBe(before);
   });
 
-  it('name the missing Dockerfile for a service that does not exist', () => {
-    expect(() => serviceBuildInputs(FIXTURE, 'nope')).toThrow(
-      /no Dockerfile at .*services\/nope\/Dockerfile/,
-    );
+  it('name the missing folder for a service that does not exist', () => {
+    expect(() => serviceBuildInputs(FIXTURE, 'nope')).toThrow(/is "nope" a folder under services\//);
   });
 });
