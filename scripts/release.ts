@@ -1,0 +1,87 @@
+#!/usr/bin/env tsx
+// npm run release -- render --env <staging|production> (--sha <commit> | --digests <file.json>)
+// npm run release -- diff   --env <env> (--sha … | --digests …) [--context <kube context>]
+// npm run release -- deploy --env <env> (--sha … | --digests …) [--context …] [--timeout 10m]
+// What the delivery workflow does, runnable here: the overlay with every service image pinned to one
+// build (the full commit SHA as tag, or the digests the build recorded: {"gateway": "sha256:…", …}),
+// printed, diffed against the cluster (kubectl diff: exit 1 when something would change), or applied
+// migrations first as `npm run deploy` does. Logic lives in scripts/lib/release/ and scripts/lib/deploy/.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
+import { KUBERNETES_ENVIRONMENTS, loadSettings } from '@telemetry-kit/observability-config/settings';
+import { $ } from 'zx';
+import { applyPlan } from './lib/deploy/apply.ts';
+import { deployPlan } from './lib/deploy/plan.ts';
+import type { ImagePin } from './lib/release/render.ts';
+import { releaseImages, renderRelease } from './lib/release/render.ts';
+
+const VERBS = ['render', 'diff', 'deploy'] as const;
+const fail = (message: string, code = 2): never => {
+  console.error(`✗ ${message}`);
+  process.exit(code);
+};
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    env: { type: 'string' },
+    sha: { type: 'string' },
+    digests: { type: 'string' },
+    context: { type: 'string' },
+    timeout: { type: 'string', default: '10m' },
+  },
+});
+const [verb] = positionals;
+if (!verb || !(VERBS as readonly string[]).includes(verb))
+  fail(`npm run release -- ${VERBS.join('|')} --env <env> …`);
+const env = values.env ?? '';
+if (!(KUBERNETES_ENVIRONMENTS as readonly string[]).includes(env)) {
+  fail(`--env ${env || '(none)'}: one of ${KUBERNETES_ENVIRONMENTS.join(', ')}`);
+}
+if (Boolean(values.sha) === Boolean(values.digests))
+  fail('give exactly one of --sha <commit> and --digests <file.json>');
+function readPin(): ImagePin {
+  if (values.sha) return { sha: values.sha };
+  try {
+    return { digests: JSON.parse(readFileSync(values.digests as string, 'utf8')) as Record<string, string> };
+  } catch (error) {
+    return fail(`--digests ${values.digests}: ${(error as Error).message}`);
+  }
+}
+const pin = readPin();
+
+const settings = loadSettings(REPO_ROOT);
+const overlay = path.join(REPO_ROOT, 'k8s/overlays', env);
+const built = await $({ quiet: true, nothrow: true })`kubectl kustomize ${overlay}`;
+if (built.exitCode !== 0)
+  fail(`kubectl kustomize ${overlay} failed: ${built.stderr.trim()} — is kubectl installed?`, 1);
+let rendered = '';
+try {
+  rendered = renderRelease(built.stdout, settings.kubernetes.imageRegistry, pin);
+} catch (error) {
+  fail((error as Error).message);
+}
+
+const context = values.context ? ['--context', values.context] : [];
+if (verb === 'render') {
+  process.stdout.write(rendered);
+} else if (verb === 'diff') {
+  console.error(releaseImages(rendered).join('\n'));
+  const diff = await $({ nothrow: true, input: rendered })`kubectl ${context} diff --server-side -f -`;
+  // kubectl diff: 0 nothing would change, 1 something would, >1 it could not tell.
+  process.exit(diff.exitCode ?? 2);
+} else {
+  try {
+    await applyPlan(deployPlan(rendered), {
+      namespace: settings.kubernetes.namespace,
+      ...(values.context ? { context: values.context } : {}),
+      timeout: values.timeout,
+      log: (line) => console.log(line),
+    });
+    console.log(`✓ ${env} released:\n${releaseImages(rendered).join('\n')}`);
+  } catch (error) {
+    fail(`the release stopped: ${(error as { stderr?: string }).stderr?.trim() || String(error)}`, 1);
+  }
+}
