@@ -5,7 +5,7 @@ import { buildGatewayApp } from '@telemetry-kit/gateway/src/app.ts';
 import { InMemoryAccounts } from '@telemetry-kit/gateway/test/in-memory-accounts.ts';
 import { FaultInjector } from '@telemetry-kit/service-kit';
 import { describe, expect, it } from 'vitest';
-import { isAllowedTarget, parseLoadArgs, runLoad } from './load.ts';
+import { isAllowedTarget, loadExitCode, parseLoadArgs, runLoad } from './load.ts';
 
 describe('npm run load', () => {
   it('targets only loopback and the project’s own services', () => {
@@ -26,6 +26,16 @@ describe('npm run load', () => {
       expect(isAllowedTarget(new URL(refused)), refused).toBe(false);
     }
     expect(() => parseLoadArgs(['--target', 'https://api.example.com'])).toThrow(/not loopback/);
+  });
+
+  it('fails a smoke run (--fail-on-error) on one failed journey, an ordinary run only when none completed', () => {
+    expect(parseLoadArgs([]).failOnError).toBe(false);
+    expect(parseLoadArgs(['--fail-on-error']).failOnError).toBe(true);
+    const oneFailed = { started: 10, completed: 9, failed: 1 };
+    expect(loadExitCode(oneFailed, true)).toBe(1);
+    expect(loadExitCode(oneFailed, false)).toBe(0);
+    expect(loadExitCode({ started: 3, completed: 0, failed: 3 }, false)).toBe(1);
+    expect(loadExitCode({ started: 10, completed: 10, failed: 0 }, true)).toBe(0);
   });
 
   it('is bounded in rate, duration and concurrency', () => {
@@ -67,7 +77,13 @@ describe('npm run load', () => {
       const { port } = app.server.address() as AddressInfo;
       const out = new PassThrough() as unknown as NodeJS.WriteStream;
       const stats = await runLoad(
-        { target: new URL(`http://127.0.0.1:${port}`), rate: 10, durationSeconds: 2, concurrency: 10 },
+        {
+          target: new URL(`http://127.0.0.1:${port}`),
+          rate: 10,
+          durationSeconds: 2,
+          concurrency: 10,
+          failOnError: true,
+        },
         out,
       );
       expect(stats.started).toBeGreaterThan(5);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run load [-- --rate 2 --duration 60 --target http://127.0.0.1:8080]
+// npm run load [-- --rate 2 --duration 60 --target http://127.0.0.1:8080 --fail-on-error]
 // Realistic journeys against the gateway (sign up, log in, generate, browse, sell, buy), at a fixed
 // rate of journeys per second, with a live progress line, so the dashboards fill. It only ever
 // targets loopback or the project's own containers, and it is bounded in rate, time and concurrency.
@@ -15,6 +15,8 @@ export interface LoadOptions {
   rate: number;
   durationSeconds: number;
   concurrency: number;
+  /** Exit 1 when any journey failed (a smoke test), not only when none completed. */
+  failOnError: boolean;
 }
 
 /** Hosts the generator may send to: loopback, and the project's public services by compose name. */
@@ -42,6 +44,7 @@ export function parseLoadArgs(argv: string[]): LoadOptions {
       rate: { type: 'string', default: '2' },
       duration: { type: 'string', default: '60' },
       concurrency: { type: 'string', default: '20' },
+      'fail-on-error': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -62,6 +65,7 @@ export function parseLoadArgs(argv: string[]): LoadOptions {
     rate: number('rate', values.rate, LIMITS.rate),
     durationSeconds: number('duration', values.duration, LIMITS.durationSeconds),
     concurrency: Math.floor(number('concurrency', values.concurrency, LIMITS.concurrency)),
+    failOnError: values['fail-on-error'],
   };
 }
 
@@ -250,6 +254,15 @@ export async function runLoad(
   return stats;
 }
 
+/** 1 when nothing started completed; with failOnError (a smoke test), when any journey failed. */
+export function loadExitCode(
+  stats: { started: number; completed: number; failed: number },
+  failOnError: boolean,
+) {
+  if (failOnError) return stats.failed > 0 ? 1 : 0;
+  return stats.completed === 0 && stats.started > 0 ? 1 : 0;
+}
+
 if (import.meta.main) {
   try {
     const options = parseLoadArgs(process.argv.slice(2));
@@ -257,7 +270,7 @@ if (import.meta.main) {
       `load: ${options.rate} journeys/s for ${options.durationSeconds} s against ${options.target.origin} (at most ${options.concurrency} at once; Ctrl-C stops)`,
     );
     const stats = await runLoad(options);
-    process.exit(stats.completed > 0 || stats.started === 0 ? 0 : 1);
+    process.exit(loadExitCode(stats, options.failOnError));
   } catch (error) {
     console.error(`load: ${(error as Error).message}`);
     process.exit(2);

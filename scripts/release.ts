@@ -1,15 +1,17 @@
 #!/usr/bin/env tsx
-// npm run release -- render --env <staging|production> (--sha <commit> | --digests <file.json>)
+// npm run release -- build-plan   the images to build: [{service, image, dockerfile, target}] as JSON
+// npm run release -- render --env <staging|production> (--sha <commit> | --digests <file.json|folder>)
 // npm run release -- diff   --env <env> (--sha … | --digests …) [--context <kube context>]
 // npm run release -- deploy --env <env> (--sha … | --digests …) [--context …] [--timeout 10m]
 // What the delivery workflow does, runnable here: the overlay with every service image pinned to one
 // build (the full commit SHA as tag, or the digests the build recorded: {"gateway": "sha256:…", …}),
 // printed, diffed against the cluster (kubectl diff: exit 1 when something would change), or applied
 // migrations first as `npm run deploy` does. Logic lives in scripts/lib/release/ and scripts/lib/deploy/.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
+import { loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
 import { KUBERNETES_ENVIRONMENTS, loadSettings } from '@telemetry-kit/observability-config/settings';
 import { $ } from 'zx';
 import { applyPlan } from './lib/deploy/apply.ts';
@@ -17,7 +19,7 @@ import { deployPlan } from './lib/deploy/plan.ts';
 import type { ImagePin } from './lib/release/render.ts';
 import { releaseImages, renderRelease } from './lib/release/render.ts';
 
-const VERBS = ['render', 'diff', 'deploy'] as const;
+const VERBS = ['build-plan', 'render', 'diff', 'deploy'] as const;
 const fail = (message: string, code = 2): never => {
   console.error(`✗ ${message}`);
   process.exit(code);
@@ -36,18 +38,39 @@ const { values, positionals } = parseArgs({
 const [verb] = positionals;
 if (!verb || !(VERBS as readonly string[]).includes(verb))
   fail(`npm run release -- ${VERBS.join('|')} --env <env> …`);
+if (verb === 'build-plan') {
+  // The delivery workflow's build matrix: each service once, as compose builds it, named as the overlays run it.
+  const { imageRegistry } = loadSettings(REPO_ROOT).kubernetes;
+  const plan = loadServiceCatalogue(REPO_ROOT).map((service) => ({
+    service: service.name,
+    image: `${imageRegistry}/${service.name}`,
+    dockerfile: service.build.dockerfile,
+    target: service.build.target ?? '',
+  }));
+  process.stdout.write(`${JSON.stringify(plan)}\n`);
+  process.exit(0);
+}
 const env = values.env ?? '';
 if (!(KUBERNETES_ENVIRONMENTS as readonly string[]).includes(env)) {
   fail(`--env ${env || '(none)'}: one of ${KUBERNETES_ENVIRONMENTS.join(', ')}`);
 }
 if (Boolean(values.sha) === Boolean(values.digests))
   fail('give exactly one of --sha <commit> and --digests <file.json>');
+/** --digests: a JSON file {"gateway": "sha256:…"}, or a folder of files named after the services (the workflow's artifacts). */
 function readPin(): ImagePin {
   if (values.sha) return { sha: values.sha };
+  const source = values.digests as string;
   try {
-    return { digests: JSON.parse(readFileSync(values.digests as string, 'utf8')) as Record<string, string> };
+    if (statSync(source).isDirectory()) {
+      return {
+        digests: Object.fromEntries(
+          readdirSync(source).map((file) => [file, readFileSync(path.join(source, file), 'utf8').trim()]),
+        ),
+      };
+    }
+    return { digests: JSON.parse(readFileSync(source, 'utf8')) as Record<string, string> };
   } catch (error) {
-    return fail(`--digests ${values.digests}: ${(error as Error).message}`);
+    return fail(`--digests ${source}: ${(error as Error).message}`);
   }
 }
 const pin = readPin();

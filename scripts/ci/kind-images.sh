@@ -1,20 +1,17 @@
 #!/usr/bin/env bash
 # Builds the images an overlay runs, under the names it gives them, and loads them into the kind
-# cluster (GitHub workflow, job kubernetes). Each is built from services/Dockerfile as compose builds
-# it (its stage and SERVICE from compose/compose.yaml), with the commit as SERVICE_VERSION.
+# cluster (GitHub workflow, job kubernetes). Each is built as compose builds it (`npm run release --
+# build-plan`: its Dockerfile and stage), with SERVICE and the commit as SERVICE_VERSION.
 # Usage: bash scripts/ci/kind-images.sh <env> [cluster]
 set -euo pipefail
 env=$1 cluster=${2:-kit}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 node_image=${NODE_IMAGE:-$(sed -n 's/^NODE_IMAGE=//p' "$root/images.env")}
 revision=$(git -C "$root" rev-parse HEAD 2>/dev/null || echo dev)
-build_field() {
-  node -e "const y=require('yaml');const c=y.parse(require('fs').readFileSync('$root/compose/compose.yaml','utf8'),{merge:true});const b=c.services['$1'].build;console.log($2)"
-}
+plan=$(cd "$root" && npx tsx scripts/release.ts build-plan)
 for image in $(kubectl kustomize "$root/k8s/overlays/$env" | sed -n 's/^ *image: //p' | sort -u); do
   service=$(basename "${image%%:*}")
-  dockerfile=$(build_field "$service" 'b.dockerfile')
-  target=$(build_field "$service" 'b.target')
+  read -r dockerfile target < <(node -e "const p=JSON.parse(process.argv[1]).find((e)=>e.service===process.argv[2]);console.log(p.dockerfile,p.target)" "$plan" "$service")
   echo "::: building $image from $dockerfile (stage $target, SERVICE=$service)"
   docker build --build-arg "NODE_IMAGE=$node_image" --build-arg "SERVICE=$service" \
     --build-arg "SERVICE_VERSION=$revision" --target "$target" -f "$root/$dockerfile" -t "$image" "$root"

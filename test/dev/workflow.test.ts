@@ -85,4 +85,72 @@ describe('the GitHub Actions workflow', () => {
     expect(pull, 'a step runs `npm run images -- pull`').toBeGreaterThanOrEqual(0);
     expect(test, 'a step runs `npm test` after the pull').toBeGreaterThan(pull);
   });
+
+  describe('delivery', () => {
+    /** A GitHub Actions expression, as the workflow spells it. */
+    const gh = (expression: string) => `\${{ ${expression} }}`;
+    const read = (file: string) => readFileSync(path.join(root, '.github/workflows', file), 'utf8');
+    type Job = {
+      needs?: string | string[];
+      uses?: string;
+      with?: Record<string, unknown>;
+      environment?: string;
+      concurrency?: { group: string; 'cancel-in-progress': boolean };
+      permissions?: Record<string, string>;
+      strategy?: { matrix: { include: string } };
+      steps?: Array<{ uses?: string; run?: string; with?: Record<string, unknown> }>;
+    };
+    const delivery = parse(read('delivery.yml')) as {
+      on: { workflow_run: { workflows: string[]; types: string[]; branches: string[] } };
+      jobs: Record<string, Job>;
+    };
+    const deploy = parse(read('deploy.yml')) as { jobs: { deploy: Job } };
+
+    it('runs after the tests pass on main, building each image of the catalogue once, by commit SHA, attested', () => {
+      expect(delivery.on.workflow_run).toEqual({
+        workflows: ['ci'],
+        types: ['completed'],
+        branches: ['main'],
+      });
+      const images = delivery.jobs.images as Job;
+      expect(images.strategy?.matrix.include).toBe(gh('fromJSON(needs.plan.outputs.images)'));
+      expect(JSON.stringify(delivery.jobs.plan)).toContain('scripts/release.ts build-plan');
+      const build =
+        images.steps?.find((step) => step.uses?.startsWith('docker/build-push-action@'))?.with ?? {};
+      expect(build).toMatchObject({ push: true, sbom: true, provenance: 'mode=max' });
+      expect(build.tags).toBe(`${gh('matrix.image')}:${gh('env.SHA')}`);
+      expect(String(build['build-args'])).toContain(`SERVICE_VERSION=${gh('env.SHA')}`);
+      expect(images.permissions).toMatchObject({ packages: 'write' });
+    });
+
+    it('deploys staging, then production with the same digests behind its environment, never rebuilding', () => {
+      const staging = delivery.jobs['deploy-staging'] as Job;
+      const production = delivery.jobs['deploy-production'] as Job;
+      expect(staging.uses).toBe('./.github/workflows/deploy.yml');
+      expect(production.uses).toBe('./.github/workflows/deploy.yml');
+      expect([staging.with?.environment, production.with?.environment]).toEqual(['staging', 'production']);
+      expect(production.needs).toBe('deploy-staging');
+      const job = deploy.jobs.deploy;
+      expect(job.environment).toBe(gh('inputs.environment'));
+      expect(job.concurrency).toEqual({
+        group: `deploy-${gh('inputs.environment')}`,
+        'cancel-in-progress': false,
+      });
+      expect(job.permissions?.['id-token']).toBe('write'); // OIDC, no stored cloud keys
+      const runs = (job.steps ?? []).map((step) => step.run ?? '').join('\n');
+      expect(runs).toContain('scripts/release.ts deploy --env "$ENVIRONMENT" $PIN');
+      expect(runs).toContain('--fail-on-error');
+      expect(runs).not.toMatch(/docker build|build-push/);
+    });
+
+    it('pins every action of the delivery workflows by commit SHA', () => {
+      for (const file of ['delivery.yml', 'deploy.yml', 'rollback.yml']) {
+        for (const [, action, ref, comment] of read(file).matchAll(/uses: ([^@\s]+)@(\S+)( # v[\d.]+)?/g)) {
+          if (action?.startsWith('./')) continue;
+          expect(ref, `${file}: ${action}`).toMatch(/^[0-9a-f]{40}$/);
+          expect(comment, `${file}: ${action} names the version it pins`).toBeDefined();
+        }
+      }
+    });
+  });
 });

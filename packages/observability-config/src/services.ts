@@ -28,7 +28,7 @@ const memory = z.union([z.string(), z.number()]);
 const cpus = z.union([z.string(), z.number()]);
 const composeService = z.looseObject({
   image: z.string().optional(),
-  build: z.looseObject({ dockerfile: z.string() }).optional(),
+  build: z.looseObject({ dockerfile: z.string(), target: z.string().optional() }).optional(),
   command: z.array(z.string()).optional(),
   environment: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   healthcheck: z.looseObject({ test: z.array(z.string()).optional() }).optional(),
@@ -66,6 +66,8 @@ export interface CatalogueService {
   /** The variable holding the browser's Faro collector URL (a public address, set per environment). */
   browserCollector?: string;
   environments: DeployedEnvironment[];
+  /** How its image is built: the Dockerfile (from the repository root) and the stage. */
+  build: { dockerfile: string; target?: string };
 }
 
 /** compose's `256m` as Kubernetes' `256Mi`. */
@@ -147,6 +149,10 @@ export function loadServiceCatalogue(root: string): CatalogueService[] {
         ...(kit.data ? { data: kit.data } : {}),
         ...('FARO_COLLECTOR_URL' in env ? { browserCollector: 'FARO_COLLECTOR_URL' } : {}),
         environments: kit.environments,
+        build: {
+          dockerfile: spec.build?.dockerfile ?? 'Dockerfile',
+          ...(spec.build?.target ? { target: spec.build.target } : {}),
+        },
       };
     });
 }

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadSettings } from '@telemetry-kit/observability-config/settings';
@@ -66,6 +66,25 @@ describe('npm run release: an environment with every service image pinned to one
       '✗ --sha main: give the full 40-character commit SHA the images were built from',
     );
     expect(short.stdout).toBe('');
+  });
+
+  it('reads the digests from a folder of files named after the services, as the workflow records them', () => {
+    const folder = path.join(scratch, 'digests');
+    mkdirSync(folder);
+    const source = overlay('production');
+    for (const service of services(source))
+      writeFileSync(path.join(folder, service), `${digestOf(service)}\n`);
+    const tsx = path.join(root, 'node_modules/.bin/tsx');
+    const printed = execFileSync(
+      tsx,
+      ['scripts/release.ts', 'render', '--env', 'production', '--digests', folder],
+      {
+        cwd: root,
+        encoding: 'utf8',
+      },
+    );
+    const digests = Object.fromEntries(services(source).map((s) => [s, digestOf(s)]));
+    expect(printed).toBe(renderRelease(source, registry, { digests }));
   });
 
   it('prints from the command line what the workflow applies, digests read from a file', () => {
