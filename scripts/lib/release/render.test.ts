@@ -68,40 +68,31 @@ describe('npm run release: an environment with every service image pinned to one
     expect(short.stdout).toBe('');
   });
 
+  /** `npm run release -- render --env <env> --digests <source>` next to the library's own render. */
+  const cliMatchesLibrary = (env: string, source: string) => {
+    const tsx = path.join(root, 'node_modules/.bin/tsx');
+    const args = ['scripts/release.ts', 'render', '--env', env, '--digests', source];
+    const printed = execFileSync(tsx, args, { cwd: root, encoding: 'utf8' });
+    const rendered = overlay(env);
+    const digests = Object.fromEntries(services(rendered).map((s) => [s, digestOf(s)]));
+    expect(printed).toBe(renderRelease(rendered, registry, { digests }));
+  };
+
   it('reads the digests from a folder of files named after the services, as the workflow records them', () => {
     const folder = path.join(scratch, 'digests');
     mkdirSync(folder);
-    const source = overlay('production');
-    for (const service of services(source))
+    for (const service of services(overlay('production'))) {
       writeFileSync(path.join(folder, service), `${digestOf(service)}\n`);
-    const tsx = path.join(root, 'node_modules/.bin/tsx');
-    const printed = execFileSync(
-      tsx,
-      ['scripts/release.ts', 'render', '--env', 'production', '--digests', folder],
-      {
-        cwd: root,
-        encoding: 'utf8',
-      },
-    );
-    const digests = Object.fromEntries(services(source).map((s) => [s, digestOf(s)]));
-    expect(printed).toBe(renderRelease(source, registry, { digests }));
+    }
+    cliMatchesLibrary('production', folder);
   });
 
   it('prints from the command line what the workflow applies, digests read from a file', () => {
     const file = path.join(scratch, 'digests.json');
-    const source = overlay('staging');
-    writeFileSync(file, JSON.stringify(Object.fromEntries(services(source).map((s) => [s, digestOf(s)]))));
-    const tsx = path.join(root, 'node_modules/.bin/tsx');
-    const printed = execFileSync(
-      tsx,
-      ['scripts/release.ts', 'render', '--env', 'staging', '--digests', file],
-      {
-        cwd: root,
-        encoding: 'utf8',
-      },
+    writeFileSync(
+      file,
+      JSON.stringify(Object.fromEntries(services(overlay('staging')).map((s) => [s, digestOf(s)]))),
     );
-    expect(printed).toBe(
-      renderRelease(source, registry, { digests: JSON.parse(readFileSync(file, 'utf8')) }),
-    );
+    cliMatchesLibrary('staging', file);
   });
 });
