@@ -126,7 +126,7 @@ describe('npm run parity', { timeout: 60_000 }, () => {
 
   it('catches a Terraform environment that calls the module differently', () => {
     const root = tamperedCopy('terraform/environments/production/main.tf', (t) =>
-      t.replace('receivers        = var.receivers', 'receivers        = []'),
+      t.replace('environment = var.environment', 'environment = "staging"'),
     );
     expect(runParity(root).drift.join('\n')).toMatch(
       /terraform call terraform\/environments\/<environment>: production .* staging/,
@@ -148,10 +148,10 @@ describe('npm run parity', { timeout: 60_000 }, () => {
   it("catches an environment's generated Terraform values edited by hand", () => {
     const root = tamperedCopy(
       'terraform/environments/production/environment.generated.auto.tfvars.json',
-      (t) => t.replace('"name": "oncall-pagerduty"', '"name": "nobody"'),
+      (t) => t.replace('"environment": "production"', '"environment": "staging"'),
     );
     expect(runParity(root).drift).toContain(
-      'production: terraform/environments/production/environment.generated.auto.tfvars.json is not what grafana/environments.yaml declares (receivers, environment) — run npm run generate',
+      'production: terraform/environments/production/environment.generated.auto.tfvars.json is not what grafana/environments.yaml declares — run npm run generate',
     );
   });
 

@@ -8,6 +8,10 @@ import { describe, expect, it } from 'vitest';
 const terraform = spawnSync('terraform', ['version'], { encoding: 'utf8' });
 const describeWithTerraform = terraform.status === 0 ? describe : describe.skip;
 const read = (file: string) => readFileSync(path.join(REPO_ROOT, file), 'utf8');
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform's interpolation, not a template
+const SCOPED_FOLDER_UID = 'uid   = "telemetry-kit-${var.environment}"';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform's interpolation, not a template
+const SCOPED_DASHBOARD_UID = 'uid = "${each.value.uid}-${var.environment}"';
 
 describeWithTerraform(
   'terraform/ (terraform fmt; providers cannot be downloaded here, so no init/validate)',
@@ -31,15 +35,30 @@ describe('terraform/environments', () => {
     }
   });
 
-  it('differ only in the generated values, which carry the receivers of grafana/environments.yaml', () => {
-    const staging = JSON.parse(read(`terraform/environments/staging/${TFVARS_FILE}`)) as {
-      receivers: { name: string }[];
-    };
-    const production = JSON.parse(read(`terraform/environments/production/${TFVARS_FILE}`)) as {
-      receivers: { name: string }[];
-    };
-    expect(staging.receivers.map((r) => r.name)).toEqual(['team-slack']);
-    expect(production.receivers.map((r) => r.name)).toEqual(['oncall-pagerduty', 'team-slack']);
+  it('differ only in the generated values: the environment, which scopes every UID', () => {
+    for (const env of ['staging', 'production']) {
+      const values = JSON.parse(read(`terraform/environments/${env}/${TFVARS_FILE}`)) as Record<
+        string,
+        unknown
+      >;
+      expect(values.environment).toBe(env);
+    }
+    const module = read('terraform/modules/grafana/main.tf');
+    expect(module).toContain(SCOPED_FOLDER_UID);
+    expect(module).toContain(SCOPED_DASHBOARD_UID);
+  });
+
+  it('keeps no secret and no state in the repository: no contact points, a remote backend, state ignored', () => {
+    expect(read('terraform/modules/grafana/main.tf')).not.toMatch(/resource "grafana_contact_point"/);
+    for (const env of ['staging', 'production']) {
+      expect(read(`terraform/environments/${env}/main.tf`)).toMatch(/backend "s3" \{\}/);
+    }
+    for (const file of ['terraform.tfstate', 'terraform.tfstate.backup', '.terraform/providers/x']) {
+      const ignored = spawnSync('git', ['check-ignore', '-q', `terraform/environments/staging/${file}`], {
+        cwd: REPO_ROOT,
+      });
+      expect(ignored.status, `git ignores ${file}`).toBe(0);
+    }
   });
 
   it('declare every variable the generated values set', () => {

@@ -1,8 +1,12 @@
 # Identical in every environment (npm run parity checks it): what differs lives in
-# environment.generated.auto.tfvars.json, generated from grafana/environments.yaml.
+# environment.generated.auto.tfvars.json, generated from grafana/environments.yaml, and in the backend
+# configuration given at init (terraform/README.md): state is remote, never in the repository.
 
 terraform {
   required_version = ">= 1.6"
+
+  # Partial configuration: `terraform init -backend-config=<file>` names the bucket, key and region.
+  backend "s3" {}
 
   required_providers {
     grafana = {
@@ -12,13 +16,11 @@ terraform {
   }
 }
 
-# Configured from the environment: GRAFANA_URL and GRAFANA_AUTH.
+# Configured from the environment: GRAFANA_URL and GRAFANA_AUTH (sensitive, never in a file).
 provider "grafana" {}
 
 module "grafana" {
   source = "../../modules/grafana"
 
-  environment      = var.environment
-  receivers        = var.receivers
-  receiver_secrets = var.receiver_secrets
+  environment = var.environment
 }

@@ -7,19 +7,3 @@ variable "generated_by" {
 variable "environment" {
   type = string
 }
-
-variable "receivers" {
-  type = list(object({
-    name    = string
-    kind    = string
-    url     = optional(string)
-    channel = optional(string)
-  }))
-}
-
-variable "receiver_secrets" {
-  description = "Set through TF_VAR_receiver_secrets in CI; never committed."
-  type        = map(string)
-  default     = {}
-  sensitive   = true
-}

@@ -1,5 +1,5 @@
 output "dashboard_uids" {
-  description = "UIDs of the dashboards this module manages; `npm run parity` lists the same ones."
+  description = "UIDs of the dashboards this module manages: grafana/dashboards' UIDs, suffixed with the environment."
   value       = sort([for dashboard in grafana_dashboard.kit : dashboard.uid])
 }
 

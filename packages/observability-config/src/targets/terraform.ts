@@ -4,13 +4,13 @@ import type { DashboardSource } from '../dashboards.ts';
 import { dashboardFileContent } from '../dashboards.ts';
 import { generatedReadme } from '../generated-header.ts';
 import { GENERATE_COMMAND, SOURCE, TARGET } from '../paths.ts';
-import type { DeployedEnvironment, Settings } from '../settings.ts';
+import type { DeployedEnvironment } from '../settings.ts';
 
 export const TERRAFORM_ENVIRONMENTS = ['staging', 'production'] as const satisfies DeployedEnvironment[];
 // `.generated.` says what it is (and keeps Biome's formatter off it); Terraform loads any *.auto.tfvars.json.
 export const TFVARS_FILE = 'environment.generated.auto.tfvars.json';
 
-export function renderTerraform(dashboards: DashboardSource[], settings: Settings): Map<string, string> {
+export function renderTerraform(dashboards: DashboardSource[]): Map<string, string> {
   const files = new Map<string, string>();
   const dir = `${TARGET.terraformModule}/dashboards`;
   files.set(
@@ -23,23 +23,17 @@ export function renderTerraform(dashboards: DashboardSource[], settings: Setting
   for (const env of TERRAFORM_ENVIRONMENTS) {
     files.set(
       `${TARGET.terraformEnvironments}/${env}/${TFVARS_FILE}`,
-      `${JSON.stringify(terraformVariables(settings, env), null, 2)}\n`,
+      `${JSON.stringify(terraformVariables(env), null, 2)}\n`,
     );
   }
   return files;
 }
 
 /** An environment's variable values, as the settings declare them (npm run parity compares the deployed file). */
-export function terraformVariables(settings: Settings, env: (typeof TERRAFORM_ENVIRONMENTS)[number]) {
+export function terraformVariables(env: (typeof TERRAFORM_ENVIRONMENTS)[number]) {
   return {
     // JSON has no comments: the note is a declared variable of its own.
     generated_by: `${GENERATE_COMMAND} from ${SOURCE.settings} — do not edit; edit the settings and regenerate`,
     environment: env,
-    receivers: settings.environments[env].receivers.map((r) => ({
-      name: r.name,
-      kind: r.kind,
-      url: r.kind === 'webhook' ? r.url : null,
-      channel: r.kind === 'slack' ? r.channel : null,
-    })),
   };
 }
