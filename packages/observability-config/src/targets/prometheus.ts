@@ -53,7 +53,7 @@ export function renderPrometheusConfig(
 
 /**
  * Alertmanager configuration for an environment's UI and webhook receivers (Slack and PagerDuty
- * receivers need secrets: AlertmanagerConfig in Kubernetes, contact points in managed Grafana).
+ * receivers need secrets, which only the AlertmanagerConfig of each Kubernetes overlay references).
  * Grouping waits are the environment's evaluation interval, so the short-interval environment notifies at once.
  */
 export function renderAlertmanagerConfig(settings: Settings, env: EnvironmentName): string {
