@@ -29,7 +29,7 @@ describe('npm run parity', { timeout: 60_000 }, () => {
     expect(report.drift).toEqual([]);
     for (const env of ['development', 'staging', 'production'] as const) {
       const names = report.inventories[env]
-        .filter((a) => a.kind !== 'terraform call' && a.kind !== 'workload')
+        .filter((a) => a.kind !== 'terraform call' && a.kind !== 'workload' && a.kind !== 'object')
         .map((a) => `${a.kind} ${a.name}`);
       expect(new Set(names).size, `${env}: 7 dashboards and 5 rule groups`).toBe(12);
     }
@@ -152,6 +152,30 @@ describe('npm run parity', { timeout: 60_000 }, () => {
     );
     expect(runParity(root).drift).toContain(
       'production: terraform/environments/production/environment.generated.auto.tfvars.json is not what grafana/environments.yaml declares — run npm run generate',
+    );
+  });
+
+  it("catches production's Alertmanager routing changed beyond its declared receivers", () => {
+    const timers = tamperedCopy('k8s/overlays/production/alertmanager-config.yaml', (t) =>
+      t.replace('groupWait: 10s', 'groupWait: 5m'),
+    );
+    expect(runParity(timers).drift.join('\n')).toMatch(
+      /object AlertmanagerConfig\/telemetry-kit: production \(kustomize\) has \w+, staging \(kustomize\) has \w+/,
+    );
+    const paging = tamperedCopy('k8s/overlays/production/alertmanager-config.yaml', (t) =>
+      t.replace('value: critical', 'value: critical|warning'),
+    );
+    expect(runParity(paging).drift).toContain(
+      'production: AlertmanagerConfig/telemetry-kit pages oncall-pagerduty for severity critical|warning, declared critical',
+    );
+  });
+
+  it('catches high availability deployed otherwise than declared', () => {
+    const scaled = tamperedCopy('k8s/overlays/production/workloads.yaml', (t) =>
+      t.replace('maxReplicas: 6', 'maxReplicas: 60'),
+    );
+    expect(runParity(scaled).drift.join('\n')).toMatch(
+      /production: HorizontalPodAutoscaler\/\w+ deploys 2–60 at 70% CPU, not what production declares/,
     );
   });
 

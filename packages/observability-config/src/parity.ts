@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { canonicalJson } from './dashboards.ts';
+import { deployedObjects } from './parity-objects.ts';
 import { SOURCE, TARGET } from './paths.ts';
 import { topLevelThreshold, withoutScope, withScope } from './query-languages.ts';
 import type { RuleGroup } from './rules.ts';
@@ -24,7 +25,7 @@ import { composeDeployedValues, durationSeconds } from './targets/compose-settin
 import { type TERRAFORM_ENVIRONMENTS, TFVARS_FILE, terraformVariables } from './targets/terraform.ts';
 import { ENVIRONMENT_CONFIG_MAP } from './targets/workloads.ts';
 
-export type ArtifactKind = 'dashboard' | 'rule group' | 'terraform call' | 'workload';
+export type ArtifactKind = 'dashboard' | 'rule group' | 'terraform call' | 'workload' | 'object';
 
 export interface Artifact {
   kind: ArtifactKind;
@@ -197,6 +198,16 @@ function kubernetesInventory(
   const artifacts: Artifact[] = [];
   const objects = buildOverlay(root, env);
   artifacts.push(...workloadArtifacts(objects, settings, env));
+  artifacts.push(
+    ...deployedObjects(objects, settings, env, loadServiceCatalogue(root), drift).map(
+      ({ name, normalized }) => ({
+        kind: 'object' as const,
+        name,
+        hash: hash(normalized),
+        source: 'kustomize',
+      }),
+    ),
+  );
   for (const object of objects) {
     const name = object.metadata?.name ?? '(unnamed)';
     if (object.kind === 'ConfigMap' && object.metadata?.labels?.grafana_dashboard !== undefined) {
@@ -454,7 +465,8 @@ export function runParity(root: string): ParityReport {
   // Every dashboard and rule group is deployed everywhere (the Terraform call exists only where Terraform runs).
   for (const [name, { artifact }] of reference) {
     // Terraform runs only where Terraform runs; workloads only in Kubernetes (compose runs development's).
-    if (artifact.kind === 'terraform call' || artifact.kind === 'workload') continue;
+    if (artifact.kind === 'terraform call' || artifact.kind === 'workload' || artifact.kind === 'object')
+      continue;
     for (const env of DEPLOYED_ENVIRONMENTS) {
       if (!inventories[env].some((a) => key(a) === name)) drift.push(`${env}: ${name} is missing`);
     }
