@@ -143,8 +143,24 @@ describe('the GitHub Actions workflow', () => {
       expect(runs).not.toMatch(/docker build|build-push/);
     });
 
+    it('plans Terraform on pull requests for each environment and applies it only in the deploy', () => {
+      const terraform = parse(read('terraform.yml')) as {
+        on: { pull_request: { paths: string[] } };
+        jobs: { plan: Job & { strategy: { matrix: { environment: string[] } } } };
+      };
+      expect(terraform.on.pull_request.paths).toContain('terraform/**');
+      expect(terraform.jobs.plan.strategy.matrix.environment).toEqual(['staging', 'production']);
+      const planRuns = (terraform.jobs.plan.steps ?? []).map((step) => step.run ?? '').join('\n');
+      expect(planRuns).toContain('plan -input=false');
+      expect(planRuns).not.toContain('apply');
+      const deployRuns = (deploy.jobs.deploy.steps ?? []).map((step) => step.run ?? '');
+      const release = deployRuns.findIndex((run) => run.includes('scripts/release.ts deploy'));
+      const apply = deployRuns.findIndex((run) => run.includes('apply -input=false -auto-approve'));
+      expect(apply).toBeGreaterThan(release);
+    });
+
     it('pins every action of the delivery workflows by commit SHA', () => {
-      for (const file of ['delivery.yml', 'deploy.yml', 'rollback.yml']) {
+      for (const file of ['delivery.yml', 'deploy.yml', 'rollback.yml', 'terraform.yml']) {
         for (const [, action, ref, comment] of read(file).matchAll(/uses: ([^@\s]+)@(\S+)( # v[\d.]+)?/g)) {
           if (action?.startsWith('./')) continue;
           expect(ref, `${file}: ${action}`).toMatch(/^[0-9a-f]{40}$/);
