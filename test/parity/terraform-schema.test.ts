@@ -2,7 +2,7 @@
 // the pinned provider documents (test/parity/fixtures/terraform-provider-schemas.json names the tag and
 // files it was read from). The HCL is parsed with HashiCorp's own parser (@cdktf/hcl2json, hcl2 in
 // WebAssembly). Providers cannot be downloaded here; the GitHub workflow's terraform job validates with them.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
@@ -45,11 +45,12 @@ async function parseDir(dir: string): Promise<Hcl[]> {
   );
 }
 
-const ROOTS = [
-  'terraform/modules/grafana',
-  'terraform/environments/staging',
-  'terraform/environments/production',
-];
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform's interpolation, not a template
+const PATH_ROOT = '${path.root}';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Terraform's interpolation, not a template
+const VAR_ENVIRONMENT = '${var.environment}';
+const ENVIRONMENT_ROOTS = ['terraform/environments/staging', 'terraform/environments/production'];
+const ROOTS = ['terraform/modules/grafana', 'terraform/modules/observability-stack', ...ENVIRONMENT_ROOTS];
 
 describe('terraform/ against the providers’ documented schemas', () => {
   it('declares only documented resources, with documented arguments, every required one set', async () => {
@@ -89,7 +90,7 @@ describe('terraform/ against the providers’ documented schemas', () => {
   });
 
   it('pins each provider to the major whose schema the fixture holds', async () => {
-    for (const dir of ROOTS.slice(1)) {
+    for (const dir of ENVIRONMENT_ROOTS) {
       const providers = (await parseDir(dir)).flatMap((hcl) =>
         (hcl.terraform ?? []).flatMap((t) => (t.required_providers ?? []).flatMap((p) => Object.entries(p))),
       );
@@ -102,15 +103,28 @@ describe('terraform/ against the providers’ documented schemas', () => {
     }
   });
 
-  it('calls the module with exactly the variables it declares', async () => {
-    const declared = (await parseDir('terraform/modules/grafana')).flatMap((hcl) =>
-      Object.keys(hcl.variable ?? {}),
-    );
-    for (const dir of ROOTS.slice(1)) {
+  it('calls each module with exactly the variables it declares', async () => {
+    for (const dir of ENVIRONMENT_ROOTS) {
       const calls = (await parseDir(dir)).flatMap((hcl) => Object.values(hcl.module ?? {}).flat());
-      expect(calls.length, dir).toBe(1);
-      const args = Object.keys(calls[0] ?? {}).filter((a) => a !== 'source');
-      expect(args.sort(), dir).toEqual(declared.sort());
+      expect(calls.length, dir).toBe(2);
+      for (const call of calls) {
+        const source = path.join(dir, String(call.source));
+        const declared = (await parseDir(source)).flatMap((hcl) => Object.keys(hcl.variable ?? {}));
+        const args = Object.keys(call).filter((a) => a !== 'source');
+        expect(args.sort(), `${dir} → ${source}`).toEqual(declared.sort());
+      }
+    }
+  });
+
+  it("gives the stack module each environment's generated values files", async () => {
+    for (const dir of ENVIRONMENT_ROOTS) {
+      const env = path.basename(dir);
+      const calls = (await parseDir(dir)).flatMap((hcl) => Object.values(hcl.module ?? {}).flat());
+      const stack = calls.find((call) => String(call.source).endsWith('observability-stack'));
+      const valuesDir = String(stack?.values_dir).replace(PATH_ROOT, dir).replace(VAR_ENVIRONMENT, env);
+      for (const file of ['kube-prometheus-stack.values.yaml', 'alloy.values.yaml']) {
+        expect(existsSync(path.join(REPO_ROOT, valuesDir, file)), `${dir}: ${valuesDir}/${file}`).toBe(true);
+      }
     }
   });
 });

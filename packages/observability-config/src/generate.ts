@@ -68,7 +68,7 @@ export function renderTargets(sources: Sources): Map<string, string> {
     ...renderStackValues(datasources, settings),
     ...renderAlloyValues(root, settings),
     ...renderScrapeTargets(catalogue),
-    ...renderTerraform(dashboards),
+    ...renderTerraform(dashboards, settings),
   ]);
 }
 

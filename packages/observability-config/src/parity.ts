@@ -234,7 +234,7 @@ function kubernetesInventory(
     .sort();
   if (callFiles.includes(TFVARS_FILE)) {
     const deployed = JSON.parse(readFileSync(path.join(envDir, TFVARS_FILE), 'utf8')) as unknown;
-    const declared = terraformVariables(env as (typeof TERRAFORM_ENVIRONMENTS)[number]);
+    const declared = terraformVariables(settings, env as (typeof TERRAFORM_ENVIRONMENTS)[number]);
     if (canonicalJson(deployed) !== canonicalJson(declared)) {
       drift.push(
         `${env}: ${TARGET.terraformEnvironments}/${env}/${TFVARS_FILE} is not what ${SOURCE.settings} declares — run npm run generate`,

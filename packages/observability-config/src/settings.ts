@@ -118,6 +118,10 @@ const settingsFile = z.strictObject({
     imageRegistry: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/),
     /** The in-cluster collector the services send OTLP to (NetworkPolicy egress and the endpoint). */
     collector: peer.extend({
+      /** Alloy's Helm chart (grafana/alloy) version the rendered values were checked against. */
+      chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/),
+      /** Its Helm release name, which names its Service (otlpEndpoint's host). */
+      release: z.string().min(1),
       otlpEndpoint: z.url(),
       /** Where the collector sends traces: Tempo's OTLP/gRPC host:port. */
       tempoOtlpGrpc: z.string().regex(/^[a-z0-9.-]+:\d+$/),

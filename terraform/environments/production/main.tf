@@ -13,11 +13,26 @@ terraform {
       source  = "grafana/grafana"
       version = "~> 4.0"
     }
+    helm = {
+      source  = "hashicorp/helm"
+      version = "~> 3.0"
+    }
   }
 }
 
 # Configured from the environment: GRAFANA_URL and GRAFANA_AUTH (sensitive, never in a file).
 provider "grafana" {}
+
+# Configured from the environment: KUBE_CONFIG_PATH (and KUBE_CTX) name the cluster.
+provider "helm" {}
+
+module "observability_stack" {
+  source = "../../modules/observability-stack"
+
+  values_dir            = "${path.root}/../../../k8s/overlays/${var.environment}"
+  kube_prometheus_stack = var.kube_prometheus_stack
+  alloy                 = var.alloy
+}
 
 module "grafana" {
   source = "../../modules/grafana"

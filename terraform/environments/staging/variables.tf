@@ -7,3 +7,19 @@ variable "generated_by" {
 variable "environment" {
   type = string
 }
+
+variable "kube_prometheus_stack" {
+  type = object({
+    release       = string
+    chart_version = string
+    namespace     = string
+  })
+}
+
+variable "alloy" {
+  type = object({
+    release       = string
+    chart_version = string
+    namespace     = string
+  })
+}

@@ -184,12 +184,19 @@ export function alloyConfigOf(values: { alloy: { configMap: { content: string } 
 /** k8s/overlays/<env>/alloy.values.yaml for each Kubernetes environment. */
 export function renderAlloyValues(root: string, settings: Settings): Map<string, string> {
   const compose = readFileSync(path.join(root, COMPOSE_ALLOY), 'utf8');
+  const { collector } = settings.kubernetes;
+  if (new URL(collector.otlpEndpoint).hostname !== `${collector.release}.${collector.namespace}`) {
+    throw new Error(
+      `grafana/environments.yaml: kubernetes.collector.otlpEndpoint ${collector.otlpEndpoint} is not the Service of ` +
+        `release ${collector.release} in ${collector.namespace} (http://${collector.release}.${collector.namespace}:<port>)`,
+    );
+  }
   const files = new Map<string, string>();
   for (const env of KUBERNETES_ENVIRONMENTS) {
     files.set(
       `${TARGET.k8sOverlays}/${env}/alloy.values.yaml`,
       generatedHeader(`the ${env} settings in grafana/environments.yaml and ${COMPOSE_ALLOY}`) +
-        '# helm upgrade --install alloy grafana/alloy --version 1.11.1 --namespace monitoring --values <this file>\n' +
+        `# helm upgrade --install ${collector.release} grafana/alloy --version ${collector.chartVersion} --namespace ${collector.namespace} --values <this file>\n` +
         yamlDocument(alloyValues(compose, settings, env)),
     );
   }
