@@ -43,6 +43,7 @@ export async function sourceHash(): Promise<string> {
     ...(await sourceFiles(path.join(HERE, 'src'))),
     path.join(HERE, 'build.ts'),
     path.join(HERE, 'tsconfig.build.json'),
+    path.join(HERE, '../../scripts/lib/packages/declarations.ts'),
     path.join(HERE, 'package.json'),
     path.join(HERE, '../../package-lock.json'),
   ];
