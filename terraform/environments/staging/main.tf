@@ -3,7 +3,7 @@
 # configuration given at init (terraform/README.md): state is remote, never in the repository.
 
 terraform {
-  required_version = ">= 1.6"
+  required_version = ">= 1.11"
 
   # Partial configuration: `terraform init -backend-config=<file>` names the bucket, key and region.
   backend "s3" {}
