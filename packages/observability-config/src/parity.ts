@@ -12,6 +12,7 @@ import { SOURCE, TARGET } from './paths.ts';
 import { topLevelThreshold, withoutScope, withScope } from './query-languages.ts';
 import type { RuleGroup } from './rules.ts';
 import { isAlertingRule, ruleScope } from './rules.ts';
+import type { CatalogueService } from './services.ts';
 import { loadServiceCatalogue } from './services.ts';
 import type { DeployedEnvironment, Settings } from './settings.ts';
 import {
@@ -129,11 +130,16 @@ function composeRuleFiles(root: string): Array<{ file: string; groups: RuleGroup
     }));
 }
 
-function developmentInventory(root: string, settings: Settings, drift: string[]): Artifact[] {
+function developmentInventory(
+  root: string,
+  ruleFiles: ReturnType<typeof composeRuleFiles>,
+  settings: Settings,
+  drift: string[],
+): Artifact[] {
   const dashboards = jsonFiles(path.join(root, TARGET.composeDashboards, 'telemetry-kit')).map((d) =>
     dashboardArtifact(d.json, 'compose'),
   );
-  const rules = composeRuleFiles(root).flatMap(({ file, groups }) =>
+  const rules = ruleFiles.flatMap(({ file, groups }) =>
     ruleArtifacts(groups, 'compose', (g) =>
       normalizeGroup(g, settings, 'development', `${TARGET.composeRules}/${file}`, drift),
     ),
@@ -193,20 +199,19 @@ function kubernetesInventory(
   root: string,
   env: DeployedEnvironment,
   settings: Settings,
+  catalogue: CatalogueService[],
   drift: string[],
 ): Artifact[] {
   const artifacts: Artifact[] = [];
   const objects = buildOverlay(root, env);
   artifacts.push(...workloadArtifacts(objects, settings, env));
   artifacts.push(
-    ...deployedObjects(objects, settings, env, loadServiceCatalogue(root), drift).map(
-      ({ name, normalized }) => ({
-        kind: 'object' as const,
-        name,
-        hash: hash(normalized),
-        source: 'kustomize',
-      }),
-    ),
+    ...deployedObjects(objects, settings, env, catalogue, drift).map(({ name, normalized }) => ({
+      kind: 'object' as const,
+      name,
+      hash: hash(normalized),
+      source: 'kustomize',
+    })),
   );
   for (const object of objects) {
     const name = object.metadata?.name ?? '(unnamed)';
@@ -431,14 +436,16 @@ function key(a: Artifact) {
 export function runParity(root: string): ParityReport {
   const settings = loadSettings(root);
   const drift: string[] = [];
-  const deployedAlerts = composeRuleFiles(root).flatMap(({ groups }) =>
+  const ruleFiles = composeRuleFiles(root);
+  const catalogue = loadServiceCatalogue(root);
+  const deployedAlerts = ruleFiles.flatMap(({ groups }) =>
     groups.flatMap((g) => g.rules.filter(isAlertingRule).map((r) => r.alert)),
   );
   drift.push(...unknownThresholdAlerts(settings, deployedAlerts));
   const inventories: Record<DeployedEnvironment, Artifact[]> = {
-    development: developmentInventory(root, settings, drift),
-    staging: kubernetesInventory(root, 'staging', settings, drift),
-    production: kubernetesInventory(root, 'production', settings, drift),
+    development: developmentInventory(root, ruleFiles, settings, drift),
+    staging: kubernetesInventory(root, 'staging', settings, catalogue, drift),
+    production: kubernetesInventory(root, 'production', settings, catalogue, drift),
   };
 
   // Within an environment, every target that carries an artifact must carry the same content.
@@ -472,7 +479,6 @@ export function runParity(root: string): ParityReport {
     }
   }
   // Workloads: present in both Kubernetes environments, unless the catalogue runs the service in one only.
-  const catalogue = loadServiceCatalogue(root);
   const serviceOf = (name: string) =>
     catalogue
       .filter((s) => name.split('/')[1]?.startsWith(s.name))
