@@ -70,6 +70,18 @@ export interface CatalogueService {
   build: { dockerfile: string; target?: string };
 }
 
+/**
+ * A callee's address as compose spells it (http://llm-emulator:8080/v1, postgres://kit:…@postgres:5432/kit)
+ * at another host and port, everything else kept: where --native or a test runs the callee.
+ */
+export function addressAt(address: string, host: string, port: number | string): string {
+  const url = new URL(address);
+  url.hostname = host;
+  url.port = String(port);
+  // URL adds a slash to a bare origin; keep the address as compose wrote it.
+  return url.toString().replace(/\/$/, address.endsWith('/') ? '/' : '');
+}
+
 /** compose's `256m` as Kubernetes' `256Mi`. */
 function quantity(value: string | number, where: string): string {
   const match = /^(\d+)([kmg])?b?$/i.exec(String(value).trim());

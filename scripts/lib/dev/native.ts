@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
-import { COMPOSE_FILE, loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
+import { addressAt, COMPOSE_FILE, loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
 
 const CATALOGUE = loadServiceCatalogue(REPO_ROOT);
 
@@ -34,13 +34,10 @@ export function entryFile(serviceDir: string): string | undefined {
 
 /** compose's address of a callee (http://rituals:8080, postgres://…@postgres:5432/kit) on the host. */
 function onTheHost(address: string, callee: string, postgresPort: number): string {
-  const url = new URL(address);
-  if (url.hostname !== callee) return address;
+  if (new URL(address).hostname !== callee) return address;
   const port = callee === 'postgres' ? postgresPort : NATIVE_PORTS[callee];
   if (port === undefined) throw new Error(`--native: ${callee} has no host port (x-kit.nativePort)`);
-  url.hostname = 'localhost';
-  url.port = String(port);
-  return url.toString().replace(/\/$/, address.endsWith('/') ? '/' : '');
+  return addressAt(address, 'localhost', port);
 }
 
 /** Environment of one service on the host: each service it calls (the catalogue) at its localhost address. */

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
 import type { CatalogueService } from '@telemetry-kit/observability-config/services';
-import { loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
+import { addressAt, loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
 import type { StartedPostgres } from '@telemetry-kit/service-kit/testing';
 import { startPostgres } from '@telemetry-kit/service-kit/testing';
 import { TelemetrySink } from '@telemetry-kit/testkit';
@@ -39,18 +39,6 @@ function startOrder(catalogue: CatalogueService[]): CatalogueService[] {
   return order;
 }
 
-/** compose's address of a callee, with the callee's host and port replaced by where it runs here. */
-function relocate(address: string, to: string): string {
-  const url = new URL(address);
-  const target = new URL(to);
-  url.protocol = target.protocol;
-  url.username = target.username;
-  url.password = target.password;
-  url.host = target.host;
-  if (target.pathname !== '/') url.pathname = target.pathname;
-  return url.toString().replace(/\/$/, address.endsWith('/') ? '/' : '');
-}
-
 /** The services startReferenceApp runs, callees first. */
 export function referenceAppServices(): CatalogueService[] {
   return startOrder(loadServiceCatalogue(REPO_ROOT));
@@ -77,9 +65,14 @@ export async function startReferenceApp(): Promise<ReferenceApp> {
     for (const service of order) {
       const env: Record<string, string> = { ...EXTRA_ENV[service.name] };
       for (const [callee, variable] of Object.entries(service.calls)) {
-        const at = callee === 'postgres' ? postgres.url : started[callee]?.url;
-        if (!at) throw new Error(`${service.name} calls ${callee}, which the e2e stack does not run`);
-        env[variable] = relocate(service.addresses[callee] ?? at, at);
+        if (callee === 'postgres') {
+          env[variable] = postgres.url;
+          continue;
+        }
+        const running = started[callee];
+        if (!running) throw new Error(`${service.name} calls ${callee}, which the e2e stack does not run`);
+        const { hostname, port } = new URL(running.url);
+        env[variable] = addressAt(service.addresses[callee] ?? running.url, hostname, port);
       }
       if (service.data) env.RITUALS_DATA_DIR = dataDir;
       started[service.name] = await startServiceProcess(service.name, sink, env);
