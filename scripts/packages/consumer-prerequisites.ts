@@ -10,8 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   CONSUMER_CACHE,
-  claimedMinimum,
-  claimedNodeMajors,
+  claimedNodes,
   consumerManifest,
   nodeBinary,
   nodePrefix,
@@ -35,10 +34,9 @@ const atLeast = (have: string, want: string) => {
   return a > c || (a === c && b >= d);
 };
 
-for (const major of claimedNodeMajors()) {
+for (const { major, minimum } of claimedNodes()) {
   if (Number(process.versions.node.split('.')[0]) === major) continue; // this Node is that major
   const binary = nodeBinary(major);
-  const minimum = claimedMinimum(major);
   const have = version(binary);
   if (have && atLeast(have, minimum)) continue;
   console.error(

@@ -16,17 +16,17 @@ export function publishPlan(tag: string, options: { dryRun?: boolean } = {}): Pu
   const match = /^(@[a-z0-9-]+\/[a-z0-9-]+)@(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$/.exec(tag);
   if (!match) throw new Error(`"${tag}" is not a release tag such as @telemetry-kit/testkit@0.1.0`);
   const [, name, version] = match;
-  const workspace = PUBLISHED.find((dir) => {
-    const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, dir, 'package.json'), 'utf8')) as {
+  const manifests = PUBLISHED.map((dir) => ({
+    dir,
+    ...(JSON.parse(readFileSync(path.join(REPO_ROOT, dir, 'package.json'), 'utf8')) as {
       name: string;
-    };
-    return manifest.name === name;
-  });
-  if (!workspace)
+      version: string;
+    }),
+  }));
+  const manifest = manifests.find((m) => m.name === name);
+  if (!manifest)
     throw new Error(`${tag}: ${name} is not one of the published libraries (${PUBLISHED.join(', ')})`);
-  const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, workspace, 'package.json'), 'utf8')) as {
-    version: string;
-  };
+  const workspace = manifest.dir;
   if (manifest.version !== version) {
     throw new Error(
       `${tag}: ${workspace}/package.json is at ${manifest.version}, not ${version} — tag the commit that versioned it`,

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   CONSUMER_CACHE,
   CONSUMER_TEMPLATE,
-  claimedNodeMajors,
+  claimedNodes,
   consumerManifest,
   nodeBinary,
   PUBLISHED,
@@ -29,7 +29,7 @@ const PREREQUISITES = 'node scripts/packages/consumer-prerequisites.ts';
 const nodeFor = (major: number) =>
   Number(process.versions.node.split('.')[0]) === major ? process.execPath : nodeBinary(major);
 
-const majors = claimedNodeMajors();
+const majors = claimedNodes().map((node) => node.major);
 const absent = [
   ...majors.filter((major) => !existsSync(nodeFor(major))).map((major) => `Node ${major}`),
   ...(existsSync(path.join(CONSUMER_CACHE, 'manifest.sha256')) ? [] : ['the consumer npm cache']),

