@@ -17,12 +17,13 @@ import { loadServiceCatalogue } from './services.ts';
 import type { DeployedEnvironment, Settings } from './settings.ts';
 import {
   DEPLOYED_ENVIRONMENTS,
+  durationSeconds,
   KUBERNETES_ENVIRONMENTS,
   loadSettings,
   thresholdFor,
   unknownThresholdAlerts,
 } from './settings.ts';
-import { composeDeployedValues, durationSeconds } from './targets/compose-settings.ts';
+import { composeDeployedValues } from './targets/compose-settings.ts';
 import { type TERRAFORM_ENVIRONMENTS, TFVARS_FILE, terraformVariables } from './targets/terraform.ts';
 import { ENVIRONMENT_CONFIG_MAP } from './targets/workloads.ts';
 

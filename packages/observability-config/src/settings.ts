@@ -14,6 +14,25 @@ export type EnvironmentName = DeployedEnvironment | 'test';
 
 const duration = z.string().regex(/^(\d+(ms|s|m|h|d|w|y))+$/, 'a Prometheus duration such as 15s, 5m or 14d');
 
+const UNIT_SECONDS: Record<string, number> = {
+  ms: 0.001,
+  s: 1,
+  m: 60,
+  h: 3600,
+  d: 86_400,
+  w: 604_800,
+  y: 31_536_000,
+};
+
+/** A Prometheus duration (1h30m, 7d) in seconds. */
+export function durationSeconds(duration: string): number {
+  let seconds = 0;
+  for (const [, amount, unit] of duration.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) {
+    seconds += Number(amount) * (UNIT_SECONDS[unit ?? 's'] ?? Number.NaN);
+  }
+  return seconds;
+}
+
 const receiver = z.discriminatedUnion('kind', [
   // Nothing is sent: alerts stay visible in Alertmanager's own UI (the local default).
   z.object({ name: z.string(), kind: z.literal('alertmanager-ui') }),

@@ -7,25 +7,7 @@ import path from 'node:path';
 import { isScalar, parseDocument } from 'yaml';
 import { SOURCE, TARGET } from '../paths.ts';
 import type { Settings } from '../settings.ts';
-
-const UNIT_SECONDS: Record<string, number> = {
-  ms: 0.001,
-  s: 1,
-  m: 60,
-  h: 3600,
-  d: 86_400,
-  w: 604_800,
-  y: 31_536_000,
-};
-
-/** A Prometheus duration (1h30m, 7d) in seconds. */
-export function durationSeconds(duration: string): number {
-  let seconds = 0;
-  for (const [, amount, unit] of duration.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) {
-    seconds += Number(amount) * (UNIT_SECONDS[unit ?? 's'] ?? Number.NaN);
-  }
-  return seconds;
-}
+import { durationSeconds } from '../settings.ts';
 
 /** Loki states its retention in hours (168h), as its docs do; the settings may say 7d. */
 const hours = (duration: string) => `${durationSeconds(duration) / 3600}h`;
