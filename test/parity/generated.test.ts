@@ -89,11 +89,11 @@ describe('npm run generate', () => {
   });
 
   it('names a generated file edited by hand (what `npm run generate -- --check` reports in CI)', () => {
-    const file = 'k8s/overlays/production/kustomization.yaml';
+    const file = 'k8s/overlays/production/loki.values.yaml';
     const original = read(out, file) ?? '';
     writeFileSync(
       path.join(out, file),
-      original.replace('LOKI_RETENTION_PERIOD=30d', 'LOKI_RETENTION_PERIOD=90d'),
+      original.replace('retention_period: 720h', 'retention_period: 2160h'),
     );
     try {
       expect(differingFiles(out, files)).toEqual([file]);

@@ -89,11 +89,11 @@ describe.each(['staging', 'production'] as const)(
       }
     });
 
-    it(`labels everything environment=${env} and sets its Loki retention`, () => {
+    it(`labels everything environment=${env} and names the environment to the services`, () => {
       for (const o of objects)
         expect(o.metadata?.labels?.environment, `${o.kind} ${o.metadata?.name}`).toBe(env);
       const environment = objects.find((o) => o.metadata?.name?.startsWith('telemetry-environment'));
-      expect(environment?.data?.LOKI_RETENTION_PERIOD).toBe(env === 'staging' ? '14d' : '30d');
+      expect(environment?.data).toEqual({ ENVIRONMENT: env, DEPLOYMENT_ENVIRONMENT: env });
     });
   },
 );

@@ -14,6 +14,7 @@ const PARTS = [
   'compose/compose.yaml',
   TARGET.composePrometheus,
   TARGET.composeLoki,
+  TARGET.composeTempo,
 ];
 
 export function copyDeployedTree(): { root: string; remove: () => void } {

@@ -10,6 +10,7 @@ import { loadServiceCatalogue } from './services.ts';
 import type { Settings } from './settings.ts';
 import { loadSettings, unknownThresholdAlerts } from './settings.ts';
 import { renderAlloyValues } from './targets/alloy-values.ts';
+import { renderBackendValues } from './targets/backend-values.ts';
 import { renderCompose } from './targets/compose.ts';
 import { renderComposeSettings } from './targets/compose-settings.ts';
 import type { RoutingPolicy } from './targets/kubernetes.ts';
@@ -67,6 +68,7 @@ export function renderTargets(sources: Sources): Map<string, string> {
     ...renderKubernetes(dashboards, ruleFiles, settings, routingPolicy, catalogue, root),
     ...renderStackValues(datasources, settings),
     ...renderAlloyValues(root, settings),
+    ...renderBackendValues(root, settings),
     ...renderScrapeTargets(catalogue),
     ...renderTerraform(dashboards, settings),
   ]);

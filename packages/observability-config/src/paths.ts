@@ -21,10 +21,12 @@ export const TARGET = {
   /** Hand-written configuration with development's settings written into it (retention, intervals). */
   composePrometheus: 'compose/prometheus/prometheus.yml',
   composeLoki: 'compose/loki/loki.yaml',
+  composeTempo: 'compose/tempo/tempo.yaml',
   k8sBase: 'k8s/base',
   k8sOverlays: 'k8s/overlays',
   k8sComponents: 'k8s/components',
   terraformModule: 'terraform/modules/grafana',
+  terraformStackModule: 'terraform/modules/observability-stack',
   terraformEnvironments: 'terraform/environments',
 } as const;
 

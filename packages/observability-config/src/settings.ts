@@ -4,6 +4,39 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { SOURCE } from './paths.ts';
 
+/** A Helm release of the telemetry stack: its name (which names its Services), chart version and namespace. */
+const release = z.strictObject({
+  release: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a Helm release name'),
+  chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/),
+  namespace: z.string().min(1),
+});
+
+/**
+ * A chart's resource name prefix, as the loki and tempo-distributed charts' `fullname` helpers make it:
+ * the release name when it contains the chart's name, `<release>-<name>` otherwise.
+ */
+export function chartFullname(release: string, name: string): string {
+  return (release.includes(name) ? release : `${release}-${name}`).slice(0, 63).replace(/-+$/, '');
+}
+
+/**
+ * The Services Loki's and Tempo's charts create (loki 18.11.0 templates/gateway/service.yaml: the
+ * gateway on port 80; tempo-distributed 3.3.0: query-frontend on the HTTP port 3200, the distributor's
+ * OTLP/gRPC receiver on 4317).
+ */
+export function backendAddresses(kubernetes: {
+  loki: { release: string; namespace: string };
+  tempo: { release: string; namespace: string };
+}) {
+  const loki = chartFullname(kubernetes.loki.release, 'loki');
+  const tempo = chartFullname(kubernetes.tempo.release, 'tempo');
+  return {
+    lokiGateway: `http://${loki}-gateway.${kubernetes.loki.namespace}`,
+    tempoQuery: `http://${tempo}-query-frontend.${kubernetes.tempo.namespace}:3200`,
+    tempoOtlpGrpc: `${tempo}-distributor.${kubernetes.tempo.namespace}:4317`,
+  };
+}
+
 /** The environments that are deployed and must not drift from each other. */
 export const DEPLOYED_ENVIRONMENTS = ['development', 'staging', 'production'] as const;
 export type DeployedEnvironment = (typeof DEPLOYED_ENVIRONMENTS)[number];
@@ -94,8 +127,40 @@ const workloads = z.strictObject({
 });
 export type WorkloadSettings = z.infer<typeof workloads>;
 
+const memory = z.string().regex(/^\d+(Mi|Gi)$/, 'a memory size such as 512Mi or 4Gi');
+
+/**
+ * How a Kubernetes environment runs Loki and Tempo (terraform/modules/observability-stack): mode, replicas
+ * and sizes, the deltas between staging and production. Both store in object storage (Terraform inputs).
+ */
+const backends = z.strictObject({
+  loki: z.strictObject({
+    /** The chart's deployment mode: Monolithic (one binary) or SimpleScalable (read, write and backend). */
+    mode: z.enum(['Monolithic', 'SimpleScalable']),
+    /** Replicas of the single binary, or of each of read, write and backend. */
+    replicas: z.number().int().min(1),
+    /** Memory requested (and the limit) of each of those pods. */
+    memory,
+    /** The persistent volume of each pod that keeps a write-ahead log (single binary, write, backend). */
+    volume: memory,
+    /** The memcached chunks cache (the chart's default, 8Gi, does not fit a small cluster). */
+    chunksCache: memory,
+  }),
+  tempo: z.strictObject({
+    /** Kafka partitions of the trace topic: one block-builder and one live-store per partition. */
+    partitions: z.number().int().min(1),
+    /** Replicas of each stateless component: distributor, querier, query-frontend, metrics-generator, backend worker. */
+    replicas: z.number().int().min(1),
+    /** Memory requested (and the limit) of each Tempo pod. */
+    memory,
+  }),
+});
+export type BackendSettings = z.infer<typeof backends>;
+
 const environment = z.strictObject({
   lokiRetention: duration,
+  /** How long Tempo keeps trace blocks (compose's tempo.yaml, the Tempo chart's block_retention). */
+  traceRetention: duration,
   scrapeInterval: duration,
   evaluationInterval: duration,
   receivers: z.array(receiver).min(1),
@@ -105,6 +170,8 @@ const environment = z.strictObject({
   rangeWindows: z.record(duration, duration).optional(),
   /** Kubernetes environments only: replicas, autoscaling, public host, the hosted LLM. */
   workloads: workloads.optional(),
+  /** Kubernetes environments only: Loki's and Tempo's modes, replicas and sizes. */
+  backends: backends.optional(),
 });
 export type EnvironmentSettings = z.infer<typeof environment>;
 
@@ -120,66 +187,79 @@ const settingsFile = z.strictObject({
   /** Where docs/runbooks/ can be read in a browser: alerts carry absolute runbook URLs built on it. */
   runbookBaseUrl: z.url().endsWith('/', 'end the base URL with a slash (it is joined to docs/runbooks/…)'),
   /** What the Kubernetes targets need to know of the cluster they are applied to. */
-  kubernetes: z.strictObject({
-    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a Kubernetes namespace name'),
-    /** kube-prometheus-stack's Helm release: its Prometheus selects PrometheusRules and PodMonitors by `release`. */
-    stackRelease: z.string().min(1),
-    /** The kube-prometheus-stack chart version the rendered values were checked against. */
-    stackChartVersion: z.string().regex(/^\d+\.\d+\.\d+$/),
-    /** In-cluster URLs of the backends behind Grafana's datasources (their fixed UIDs are compose's). */
-    datasources: z.strictObject({
-      prometheus: z.url(),
-      alertmanager: z.url(),
-      loki: z.url(),
-      tempo: z.url(),
-    }),
-    /** Where the services' images are pushed: <registry>/<service>:<tag>. */
-    imageRegistry: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/),
-    /** The in-cluster collector the services send OTLP to (NetworkPolicy egress and the endpoint). */
-    collector: peer.extend({
-      /** Alloy's Helm chart (grafana/alloy) version the rendered values were checked against. */
-      chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/),
-      /** Its Helm release name, which names its Service (otlpEndpoint's host). */
-      release: z.string().min(1),
-      otlpEndpoint: z.url(),
-      /** Where the collector sends traces: Tempo's OTLP/gRPC host:port. */
-      tempoOtlpGrpc: z.string().regex(/^[a-z0-9.-]+:\d+$/),
-    }),
-    /** The Prometheus that scrapes the services (NetworkPolicy ingress). */
-    prometheus: peer,
-    /** The ingress controller (class, and where its pods run: NetworkPolicy ingress). */
-    ingress: peer.extend({ className: z.string().min(1) }),
-    /**
-     * The PostgreSQL of the schema-owning services. `managed` (what the overlays ship): a database
-     * outside the cluster, its URL in a Secret. `cloudnative-pg`: a CloudNativePG Cluster in the
-     * namespace (instances per environment in `workloads.database`), backed up to object storage.
-     */
-    database: z.strictObject({
-      provider: z.enum(['managed', 'cloudnative-pg']),
-      port: z.number().int().positive(),
-      /** The Secret holding the managed database's URL (never in git), and the network it is in. */
-      managed: z.strictObject({ secret: z.string().min(1), key: z.string().min(1), cidr: z.cidrv4() }),
-      cloudnativePg: z.strictObject({
-        /** The Cluster's name; the operator writes the services' URL into `<cluster>-app` (key `uri`). */
-        cluster: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
-        /** The operator and Barman Cloud plugin versions the rendered objects were validated against. */
-        operatorVersion: z.string().regex(/^\d+\.\d+\.\d+$/),
-        barmanCloudPluginVersion: z.string().regex(/^\d+\.\d+\.\d+$/),
-        /** Where the operator runs (NetworkPolicy ingress to the instances). */
-        operator: peer.omit({ port: true }),
-        backups: z.strictObject({
-          /** The S3 (or S3-compatible) bucket of WALs and base backups; a folder per environment in it. */
-          destinationPath: z.string().regex(/^s3:\/\/.+\/$/, 'an s3:// bucket URL ending in /'),
-          /** An S3-compatible endpoint other than AWS (MinIO, Ceph…); its port is let out. */
-          endpointURL: z.url().optional(),
-          /** A Secret (never in git) with ACCESS_KEY_ID and ACCESS_SECRET_KEY. */
-          credentialsSecret: z.string().min(1),
-          /** CloudNativePG's six-field cron (seconds first). */
-          schedule: z.string().regex(/^(\S+\s+){5}\S+$/, 'six cron fields, seconds first'),
+  kubernetes: z
+    .strictObject({
+      namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a Kubernetes namespace name'),
+      /** kube-prometheus-stack's Helm release: its Prometheus selects PrometheusRules and PodMonitors by `release`. */
+      stackRelease: z.string().min(1),
+      /** The kube-prometheus-stack chart version the rendered values were checked against. */
+      stackChartVersion: z.string().regex(/^\d+\.\d+\.\d+$/),
+      /**
+       * In-cluster URLs of Prometheus and Alertmanager behind Grafana's datasources (their fixed UIDs are
+       * compose's). Loki's and Tempo's follow from their releases (the `loki` and `tempo` entries).
+       */
+      datasources: z.strictObject({
+        prometheus: z.url(),
+        alertmanager: z.url(),
+      }),
+      /** Loki, from the grafana-community `loki` chart (its appVersion is images.env's LOKI_IMAGE). */
+      loki: release,
+      /** Tempo, from the grafana-community `tempo-distributed` chart (appVersion = TEMPO_IMAGE). */
+      tempo: release,
+      /** Where the services' images are pushed: <registry>/<service>:<tag>. */
+      imageRegistry: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/),
+      /** The in-cluster collector the services send OTLP to (NetworkPolicy egress and the endpoint). */
+      collector: peer.extend({
+        /** Alloy's Helm chart (grafana/alloy) version the rendered values were checked against. */
+        chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/),
+        /** Its Helm release name, which names its Service (otlpEndpoint's host). */
+        release: z.string().min(1),
+        otlpEndpoint: z.url(),
+      }),
+      /** The Prometheus that scrapes the services (NetworkPolicy ingress). */
+      prometheus: peer,
+      /** The ingress controller (class, and where its pods run: NetworkPolicy ingress). */
+      ingress: peer.extend({ className: z.string().min(1) }),
+      /**
+       * The PostgreSQL of the schema-owning services. `managed` (what the overlays ship): a database
+       * outside the cluster, its URL in a Secret. `cloudnative-pg`: a CloudNativePG Cluster in the
+       * namespace (instances per environment in `workloads.database`), backed up to object storage.
+       */
+      database: z.strictObject({
+        provider: z.enum(['managed', 'cloudnative-pg']),
+        port: z.number().int().positive(),
+        /** The Secret holding the managed database's URL (never in git), and the network it is in. */
+        managed: z.strictObject({ secret: z.string().min(1), key: z.string().min(1), cidr: z.cidrv4() }),
+        cloudnativePg: z.strictObject({
+          /** The Cluster's name; the operator writes the services' URL into `<cluster>-app` (key `uri`). */
+          cluster: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/),
+          /** The operator and Barman Cloud plugin versions the rendered objects were validated against. */
+          operatorVersion: z.string().regex(/^\d+\.\d+\.\d+$/),
+          barmanCloudPluginVersion: z.string().regex(/^\d+\.\d+\.\d+$/),
+          /** Where the operator runs (NetworkPolicy ingress to the instances). */
+          operator: peer.omit({ port: true }),
+          backups: z.strictObject({
+            /** The S3 (or S3-compatible) bucket of WALs and base backups; a folder per environment in it. */
+            destinationPath: z.string().regex(/^s3:\/\/.+\/$/, 'an s3:// bucket URL ending in /'),
+            /** An S3-compatible endpoint other than AWS (MinIO, Ceph…); its port is let out. */
+            endpointURL: z.url().optional(),
+            /** A Secret (never in git) with ACCESS_KEY_ID and ACCESS_SECRET_KEY. */
+            credentialsSecret: z.string().min(1),
+            /** CloudNativePG's six-field cron (seconds first). */
+            schedule: z.string().regex(/^(\S+\s+){5}\S+$/, 'six cron fields, seconds first'),
+          }),
         }),
       }),
+    })
+    // Where Loki and Tempo answer follows from their releases, as their charts name the Services.
+    .transform((kubernetes) => {
+      const addresses = backendAddresses(kubernetes);
+      return {
+        ...kubernetes,
+        datasources: { ...kubernetes.datasources, loki: addresses.lokiGateway, tempo: addresses.tempoQuery },
+        collector: { ...kubernetes.collector, tempoOtlpGrpc: addresses.tempoOtlpGrpc },
+      };
     }),
-  }),
   environments: z.strictObject({
     development: environment,
     staging: environment,
@@ -198,11 +278,18 @@ export function parseSettings(text: string, source: string = SOURCE.settings): S
     throw new Error(`${source} is invalid — fix these fields:\n${issues.join('\n')}`);
   }
   for (const name of KUBERNETES_ENVIRONMENTS) {
-    if (!result.data.environments[name].workloads) {
-      throw new Error(`${source}: environments.${name} runs in Kubernetes and needs a workloads block`);
+    for (const block of ['workloads', 'backends'] as const) {
+      if (!result.data.environments[name][block]) {
+        throw new Error(`${source}: environments.${name} runs in Kubernetes and needs a ${block} block`);
+      }
     }
   }
   for (const [name, env] of Object.entries(result.data.environments)) {
+    if (name === 'development' && env.backends) {
+      throw new Error(
+        `${source}: environments.development runs Loki and Tempo as compose does; remove its backends block`,
+      );
+    }
     if (name !== 'test' && (env.alertFor || env.rangeWindows)) {
       throw new Error(
         `${source}: environments.${name} sets alertFor/rangeWindows — only the short-interval test ` +

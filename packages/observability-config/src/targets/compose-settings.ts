@@ -1,5 +1,5 @@
-// Development's declared values written into compose's hand-written configuration: Loki's retention
-// and Prometheus' scrape and evaluation intervals (grafana/environments.yaml, environments.development).
+// Development's declared values written into compose's hand-written configuration: Loki's and Tempo's
+// retention and Prometheus' scrape and evaluation intervals (grafana/environments.yaml, environments.development).
 // Everything else in those files stays as written, comments included; `npm run generate -- --check`
 // fails when a value there differs from the declaration, and `npm run parity` reads them as deployed.
 import { readFileSync } from 'node:fs';
@@ -9,20 +9,29 @@ import { SOURCE, TARGET } from '../paths.ts';
 import type { Settings } from '../settings.ts';
 import { durationSeconds } from '../settings.ts';
 
-/** Loki states its retention in hours (168h), as its docs do; the settings may say 7d. */
-const hours = (duration: string) => `${durationSeconds(duration) / 3600}h`;
+/** Loki and Tempo state retention in hours (168h), as their docs do; the settings may say 7d. */
+export const hours = (duration: string) => `${durationSeconds(duration) / 3600}h`;
+
+/** Where Tempo 3.0 keeps its block retention (the compactor's moved to the backend worker). */
+export const TEMPO_RETENTION_KEYS = ['backend_worker', 'compaction', 'block_retention'];
 
 /** The hand-written files `npm run generate` writes declared values into (each says so in a comment). */
-export const COMPOSE_SETTINGS_FILES = [TARGET.composePrometheus, TARGET.composeLoki] as const;
+export const COMPOSE_SETTINGS_FILES = [
+  TARGET.composePrometheus,
+  TARGET.composeLoki,
+  TARGET.composeTempo,
+] as const;
 
 /** What compose's configuration files hold of development's settings, read back for parity. */
 export function composeDeployedValues(root: string) {
   const prometheus = parseDocument(readFileSync(path.join(root, TARGET.composePrometheus), 'utf8'));
   const loki = parseDocument(readFileSync(path.join(root, TARGET.composeLoki), 'utf8'));
+  const tempo = parseDocument(readFileSync(path.join(root, TARGET.composeTempo), 'utf8'));
   return {
     scrapeInterval: String(prometheus.getIn(['global', 'scrape_interval'])),
     evaluationInterval: String(prometheus.getIn(['global', 'evaluation_interval'])),
     lokiRetention: String(loki.getIn(['limits_config', 'retention_period'])),
+    traceRetention: String(tempo.getIn(TEMPO_RETENTION_KEYS)),
   };
 }
 
@@ -63,8 +72,15 @@ export function renderComposeSettings(root: string, settings: Settings): Map<str
     ['limits_config', 'retention_period'],
     hours(development.lokiRetention),
   );
+  const tempo = withScalar(
+    read(TARGET.composeTempo),
+    TARGET.composeTempo,
+    TEMPO_RETENTION_KEYS,
+    hours(development.traceRetention),
+  );
   return new Map([
     [TARGET.composePrometheus, prometheus],
     [TARGET.composeLoki, loki],
+    [TARGET.composeTempo, tempo],
   ]);
 }

@@ -349,11 +349,7 @@ export function renderKubernetes(
           configMapGenerator: [
             {
               name: ENVIRONMENT_CONFIG_MAP,
-              literals: [
-                `ENVIRONMENT=${env}`,
-                `DEPLOYMENT_ENVIRONMENT=${env}`,
-                `LOKI_RETENTION_PERIOD=${envSettings.lokiRetention}`,
-              ],
+              literals: [`ENVIRONMENT=${env}`, `DEPLOYMENT_ENVIRONMENT=${env}`],
             },
           ],
           ...(patches.length > 0 ? { patches } : {}),
