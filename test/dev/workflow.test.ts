@@ -161,6 +161,34 @@ describe('the GitHub Actions workflow', () => {
       expect(apply).toBeLessThan(release);
     });
 
+    it('gives plan and apply every Terraform input the generated values do not hold, from secrets', () => {
+      const declared = [
+        ...readFileSync(path.join(root, 'terraform/environments/staging/variables.tf'), 'utf8').matchAll(
+          /^variable "(\w+)"/gm,
+        ),
+      ].map((m) => m[1] ?? '');
+      const generated = Object.keys(
+        JSON.parse(
+          readFileSync(
+            path.join(root, 'terraform/environments/staging/environment.generated.auto.tfvars.json'),
+            'utf8',
+          ),
+        ) as object,
+      );
+      const given = declared.filter((name) => !generated.includes(name));
+      expect(given).toEqual(['object_storage', 'object_storage_credentials', 'tempo_kafka_address']);
+      const terraform = parse(read('terraform.yml')) as { jobs: { plan: Job } };
+      for (const [file, job] of [
+        ['terraform.yml', terraform.jobs.plan],
+        ['deploy.yml', deploy.jobs.deploy],
+      ] as const) {
+        const step = (job.steps ?? []).find((s) => s.run?.includes('terraform -chdir'));
+        const env = (step as { env?: Record<string, string> } | undefined)?.env ?? {};
+        for (const name of given)
+          expect(env[`TF_VAR_${name}`], `${file}: TF_VAR_${name}`).toMatch(/^\$\{\{ secrets\.\w+ \}\}$/);
+      }
+    });
+
     it('pins every action of the delivery workflows by commit SHA', () => {
       for (const file of ['delivery.yml', 'deploy.yml', 'rollback.yml', 'terraform.yml']) {
         for (const [, action, ref, comment] of read(file).matchAll(/uses: ([^@\s]+)@(\S+)( # v[\d.]+)?/g)) {

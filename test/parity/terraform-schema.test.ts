@@ -122,7 +122,18 @@ describe('terraform/ against the providers’ documented schemas', () => {
       const calls = (await parseDir(dir)).flatMap((hcl) => Object.values(hcl.module ?? {}).flat());
       const stack = calls.find((call) => String(call.source).endsWith('observability-stack'));
       const valuesDir = String(stack?.values_dir).replace(PATH_ROOT, dir).replace(VAR_ENVIRONMENT, env);
-      for (const file of ['kube-prometheus-stack.values.yaml', 'alloy.values.yaml']) {
+      const module = readFileSync(
+        path.join(REPO_ROOT, 'terraform/modules/observability-stack/main.tf'),
+        'utf8',
+      );
+      const read = [...module.matchAll(/file\("\$\{var\.values_dir\}\/([^"]+)"\)/g)].map((m) => m[1] ?? '');
+      expect(read).toEqual([
+        'kube-prometheus-stack.values.yaml',
+        'alloy.values.yaml',
+        'loki.values.yaml',
+        'tempo.values.yaml',
+      ]);
+      for (const file of read) {
         expect(existsSync(path.join(REPO_ROOT, valuesDir, file)), `${dir}: ${valuesDir}/${file}`).toBe(true);
       }
     }

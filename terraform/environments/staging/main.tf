@@ -32,6 +32,13 @@ module "observability_stack" {
   values_dir            = "${path.root}/../../../k8s/overlays/${var.environment}"
   kube_prometheus_stack = var.kube_prometheus_stack
   alloy                 = var.alloy
+  loki                  = var.loki
+  tempo                 = var.tempo
+
+  # Not in git: given at plan and apply (TF_VAR_*, from the environment's secrets: terraform/README.md).
+  object_storage             = var.object_storage
+  object_storage_credentials = var.object_storage_credentials
+  tempo_kafka_address        = var.tempo_kafka_address
 }
 
 module "grafana" {

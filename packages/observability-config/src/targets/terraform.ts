@@ -47,5 +47,15 @@ export function terraformVariables(settings: Settings, env: (typeof TERRAFORM_EN
       chart_version: kubernetes.collector.chartVersion,
       namespace: kubernetes.collector.namespace,
     },
+    loki: {
+      release: kubernetes.loki.release,
+      chart_version: kubernetes.loki.chartVersion,
+      namespace: kubernetes.loki.namespace,
+    },
+    tempo: {
+      release: kubernetes.tempo.release,
+      chart_version: kubernetes.tempo.chartVersion,
+      namespace: kubernetes.tempo.namespace,
+    },
   };
 }
