@@ -184,13 +184,44 @@ describe('npm run parity', { timeout: 60_000 }, () => {
       t.replace('lokiRetention: 7d', 'lokiRetention: 3d'),
     );
     expect(runParity(settingsChanged).drift).toContain(
-      'development: compose deploys a Loki retention of 168h, grafana/environments.yaml declares 3d',
+      'development: compose deploys Loki retention 168h, grafana/environments.yaml declares 3d',
     );
     const composeChanged = tamperedCopy('compose/prometheus/prometheus.yml', (t) =>
       t.replace('evaluation_interval: 5s', 'evaluation_interval: 30s'),
     );
     expect(runParity(composeChanged).drift).toContain(
-      'development: compose deploys a evaluation interval of 30s, grafana/environments.yaml declares 5s',
+      'development: compose deploys evaluation interval 30s, grafana/environments.yaml declares 5s',
+    );
+  });
+
+  it('catches trace retention changed in compose only', () => {
+    const root = tamperedCopy('compose/tempo/tempo.yaml', (t) =>
+      t.replace('block_retention: 168h', 'block_retention: 48h'),
+    );
+    expect(runParity(root).drift).toContain(
+      'development: compose deploys trace retention 48h, grafana/environments.yaml declares 7d',
+    );
+  });
+
+  it("catches a Kubernetes environment's retention or intervals edited in its Helm values", () => {
+    const values = 'k8s/overlays/production/*.values.yaml';
+    const loki = tamperedCopy('k8s/overlays/production/loki.values.yaml', (t) =>
+      t.replace('retention_period: 720h', 'retention_period: 2160h'),
+    );
+    expect(runParity(loki).drift).toContain(
+      `production: ${values} deploys Loki retention 2160h, grafana/environments.yaml declares 30d`,
+    );
+    const tempo = tamperedCopy('k8s/overlays/staging/tempo.values.yaml', (t) =>
+      t.replace('block_retention: 168h', 'block_retention: 24h'),
+    );
+    expect(runParity(tempo).drift).toContain(
+      'staging: k8s/overlays/staging/*.values.yaml deploys trace retention 24h, grafana/environments.yaml declares 7d',
+    );
+    const stack = tamperedCopy('k8s/overlays/production/kube-prometheus-stack.values.yaml', (t) =>
+      t.replace('evaluationInterval: 15s', 'evaluationInterval: 1m'),
+    );
+    expect(runParity(stack).drift).toContain(
+      `production: ${values} deploys evaluation interval 1m, grafana/environments.yaml declares 15s`,
     );
   });
 

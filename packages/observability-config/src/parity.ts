@@ -14,7 +14,7 @@ import type { RuleGroup } from './rules.ts';
 import { isAlertingRule, ruleScope } from './rules.ts';
 import type { CatalogueService } from './services.ts';
 import { loadServiceCatalogue } from './services.ts';
-import type { DeployedEnvironment, Settings } from './settings.ts';
+import type { BackendSettings, DeployedEnvironment, Settings } from './settings.ts';
 import {
   DEPLOYED_ENVIRONMENTS,
   durationSeconds,
@@ -23,6 +23,7 @@ import {
   thresholdFor,
   unknownThresholdAlerts,
 } from './settings.ts';
+import { TEMPO_CHART_RETENTION } from './targets/backend-values.ts';
 import { composeDeployedValues } from './targets/compose-settings.ts';
 import { type TERRAFORM_ENVIRONMENTS, TFVARS_FILE, terraformVariables } from './targets/terraform.ts';
 import { ENVIRONMENT_CONFIG_MAP } from './targets/workloads.ts';
@@ -146,24 +147,56 @@ function developmentInventory(
     ),
   );
   // Development's retention and intervals as compose deploys them, not as the settings say.
-  const deployed = composeDeployedValues(root);
-  const declared = settings.environments.development;
-  const checks: Array<[string, string, string, (a: string, b: string) => boolean]> = [
-    [
-      'Loki retention',
-      deployed.lokiRetention,
-      declared.lokiRetention,
-      (a, b) => durationSeconds(a) === durationSeconds(b),
-    ],
-    ['scrape interval', deployed.scrapeInterval, declared.scrapeInterval, (a, b) => a === b],
-    ['evaluation interval', deployed.evaluationInterval, declared.evaluationInterval, (a, b) => a === b],
-  ];
-  for (const [what, value, want, same] of checks) {
-    if (!same(value, want)) {
-      drift.push(`development: compose deploys a ${what} of ${value}, ${SOURCE.settings} declares ${want}`);
-    }
-  }
+  checkDeployed('development', 'compose', composeDeployedValues(root), settings, drift);
   return [...dashboards, ...rules];
+}
+
+/** Retention and intervals as one environment's files deploy them. */
+interface DeployedValues {
+  lokiRetention: string;
+  traceRetention: string;
+  scrapeInterval: string;
+  evaluationInterval: string;
+}
+
+/** A line of drift for each value deployed otherwise than the settings declare (durations by length). */
+function checkDeployed(
+  env: DeployedEnvironment,
+  where: string,
+  deployed: DeployedValues,
+  settings: Settings,
+  drift: string[],
+) {
+  const declared = settings.environments[env];
+  const names: Record<keyof DeployedValues, string> = {
+    lokiRetention: 'Loki retention',
+    traceRetention: 'trace retention',
+    scrapeInterval: 'scrape interval',
+    evaluationInterval: 'evaluation interval',
+  };
+  for (const [key, what] of Object.entries(names) as Array<[keyof DeployedValues, string]>) {
+    const value = deployed[key];
+    const same = key.endsWith('Retention')
+      ? durationSeconds(value) === durationSeconds(declared[key])
+      : value === declared[key];
+    if (!same)
+      drift.push(`${env}: ${where} deploys ${what} ${value}, ${SOURCE.settings} declares ${declared[key]}`);
+  }
+}
+
+/** What the values files of a Kubernetes environment's Helm releases hold of its settings. */
+function helmDeployedValues(root: string, env: DeployedEnvironment): DeployedValues {
+  const values = (chart: string) =>
+    parse(readFileSync(path.join(root, TARGET.k8sOverlays, env, `${chart}.values.yaml`), 'utf8')) as unknown;
+  const at = (value: unknown, keys: string[]) =>
+    String(keys.reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], value));
+  const stack = values('kube-prometheus-stack');
+  return {
+    lokiRetention: at(values('loki'), ['loki', 'limits_config', 'retention_period']),
+    traceRetention: at(values('tempo'), TEMPO_CHART_RETENTION),
+    scrapeInterval: at(stack, ['prometheus', 'prometheusSpec', 'scrapeInterval']),
+    evaluationInterval: at(stack, ['prometheus', 'prometheusSpec', 'evaluationInterval']),
+  };
 }
 
 interface KubernetesObject {
@@ -204,6 +237,13 @@ function kubernetesInventory(
   drift: string[],
 ): Artifact[] {
   const artifacts: Artifact[] = [];
+  checkDeployed(
+    env,
+    `${TARGET.k8sOverlays}/${env}/*.values.yaml`,
+    helmDeployedValues(root, env),
+    settings,
+    drift,
+  );
   const objects = buildOverlay(root, env);
   artifacts.push(...workloadArtifacts(objects, settings, env));
   artifacts.push(
@@ -377,6 +417,7 @@ function declaredDeltas(settings: Settings): DeclaredDelta[] {
   const env = (name: DeployedEnvironment) => settings.environments[name];
   return [
     { name: 'loki retention', values: perEnv((e) => env(e).lokiRetention) },
+    { name: 'trace retention', values: perEnv((e) => env(e).traceRetention) },
     { name: 'scrape interval', values: perEnv((e) => env(e).scrapeInterval) },
     { name: 'evaluation interval', values: perEnv((e) => env(e).evaluationInterval) },
     { name: 'rule scope', values: perEnv((e) => ruleScope(settings, e) ?? '(all series)') },
@@ -427,6 +468,31 @@ function workloadDeltas(settings: Settings): DeclaredDelta[] {
     ),
     row('public host', (w) => w.host),
     row('outside the cluster', (w) => Object.keys(w.external).join(', ') || 'none'),
+    ...backendDeltas(settings),
+  ];
+}
+
+function backendDeltas(settings: Settings): DeclaredDelta[] {
+  const row = (name: string, read: (b: BackendSettings) => string) => ({
+    name,
+    values: Object.fromEntries(
+      DEPLOYED_ENVIRONMENTS.map((env) => {
+        const backends = settings.environments[env].backends;
+        return [env, backends ? read(backends) : '(compose)'];
+      }),
+    ) as Record<DeployedEnvironment, string>,
+  });
+  return [
+    row('loki', ({ loki }) =>
+      loki.mode === 'SimpleScalable'
+        ? `simple-scalable, ${loki.replicas} each of read/write/backend at ${loki.memory}`
+        : `monolithic × ${loki.replicas} at ${loki.memory}`,
+    ),
+    row(
+      'tempo',
+      ({ tempo }) =>
+        `${tempo.partitions} Kafka partition${tempo.partitions === 1 ? '' : 's'}, ${tempo.replicas} of each at ${tempo.memory}`,
+    ),
   ];
 }
 
