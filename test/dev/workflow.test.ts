@@ -74,6 +74,13 @@ describe('the GitHub Actions workflow', () => {
     expect(runs.some((run) => run.includes('--dry-run'))).toBe(false);
   });
 
+  it('renders the observability stack’s charts with the generated values, where charts can be downloaded', () => {
+    const workflow = parse(workflowText) as Workflow;
+    const runs = (workflow.jobs.helm?.steps ?? []).map((step) => step.run?.trim() ?? '');
+    expect(runs).toContain('npm run generate -- --check');
+    expect(runs.some((run) => run.includes('tsx scripts/ci/helm-template.ts'))).toBe(true);
+  });
+
   it('runs npm test on every push and pull request on Ubuntu, after pulling the pinned images', () => {
     const workflow = parse(workflowText) as Workflow;
     expect(Object.keys(workflow.on).sort()).toEqual(['pull_request', 'push']);
