@@ -3,10 +3,14 @@
 // npm run release -- render --env <staging|production> (--sha <commit> | --digests <file.json|folder>)
 // npm run release -- diff   --env <env> (--sha … | --digests …) [--context <kube context>]
 // npm run release -- deploy --env <env> (--sha … | --digests …) [--context …] [--timeout 10m]
+// npm run release -- rollback --env <env> --sha <earlier commit> [--context …] [--timeout 10m]
 // What the delivery workflow does, runnable here: the overlay with every service image pinned to one
 // build (the full commit SHA as tag, or the digests the build recorded: {"gateway": "sha256:…", …}),
 // printed, diffed against the cluster (kubectl diff: exit 1 when something would change), or applied
-// migrations first as `npm run deploy` does. Logic lives in scripts/lib/release/ and scripts/lib/deploy/.
+// migrations first as `npm run deploy` does, then recorded in the cluster (ConfigMap telemetry-kit-release).
+// rollback deploys an earlier commit's images from its checkout; it first reverts the running release's
+// newer migrations, with that release's images, only when each declares its down safe (rollback.ts).
+// Logic lives in scripts/lib/release/ and scripts/lib/deploy/.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,12 +18,23 @@ import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
 import { loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
 import { KUBERNETES_ENVIRONMENTS, loadSettings } from '@telemetry-kit/observability-config/settings';
 import { $ } from 'zx';
-import { applyPlan } from './lib/deploy/apply.ts';
+import { applyObjects, applyPlan, runJobs } from './lib/deploy/apply.ts';
 import { deployPlan } from './lib/deploy/plan.ts';
 import type { ImagePin } from './lib/release/render.ts';
 import { releaseImages, renderRelease } from './lib/release/render.ts';
+import type { ReleaseRecord } from './lib/release/rollback.ts';
+import {
+  downJobs,
+  migrationFiles,
+  migrationJobs,
+  RECORD_CONFIG_MAP,
+  RECORD_KEY,
+  recordConfigMap,
+  releaseRecord,
+  rollbackPlan,
+} from './lib/release/rollback.ts';
 
-const VERBS = ['build-plan', 'render', 'diff', 'deploy'] as const;
+const VERBS = ['build-plan', 'render', 'diff', 'deploy', 'rollback'] as const;
 const fail = (message: string, code = 2): never => {
   console.error(`✗ ${message}`);
   process.exit(code);
@@ -56,6 +71,7 @@ if (!(KUBERNETES_ENVIRONMENTS as readonly string[]).includes(env)) {
 }
 if (Boolean(values.sha) === Boolean(values.digests))
   fail('give exactly one of --sha <commit> and --digests <file.json>');
+if (verb === 'rollback' && !values.sha) fail('rollback goes back to an earlier commit: give its --sha');
 /** --digests: a JSON file {"gateway": "sha256:…"}, or a folder of files named after the services (the workflow's artifacts). */
 function readPin(): ImagePin {
   if (values.sha) return { sha: values.sha };
@@ -96,15 +112,57 @@ if (verb === 'render') {
   // kubectl diff: 0 nothing would change, 1 something would, >1 it could not tell.
   process.exit(diff.exitCode ?? 2);
 } else {
+  const catalogue = loadServiceCatalogue(REPO_ROOT);
+  const options = {
+    namespace: settings.kubernetes.namespace,
+    ...(values.context ? { context: values.context } : {}),
+    timeout: values.timeout,
+    log: (line: string) => console.log(line),
+  };
   try {
-    await applyPlan(deployPlan(rendered), {
-      namespace: settings.kubernetes.namespace,
-      ...(values.context ? { context: values.context } : {}),
-      timeout: values.timeout,
-      log: (line) => console.log(line),
-    });
+    if (verb === 'rollback') await revertMigrations(catalogue, options);
+    await applyPlan(deployPlan(rendered), options);
+    await applyObjects(
+      [recordConfigMap(releaseRecord(REPO_ROOT, rendered, catalogue), settings.kubernetes.namespace)],
+      options,
+    );
     console.log(`✓ ${env} released:\n${releaseImages(rendered).join('\n')}`);
   } catch (error) {
     fail(`the release stopped: ${(error as { stderr?: string }).stderr?.trim() || String(error)}`, 1);
   }
+}
+
+/** The running release's record, read from the cluster; undefined when it has none yet. */
+async function runningRelease(): Promise<ReleaseRecord | undefined> {
+  const read = await $({
+    quiet: true,
+    nothrow: true,
+  })`kubectl ${context} --namespace ${settings.kubernetes.namespace} get configmap ${RECORD_CONFIG_MAP} -o json`;
+  if (read.exitCode !== 0) {
+    if (/NotFound/.test(read.stderr)) return undefined;
+    throw new Error(`reading the release record: ${read.stderr.trim()}`);
+  }
+  const text = (JSON.parse(read.stdout) as { data?: Record<string, string> }).data?.[RECORD_KEY];
+  return text ? (JSON.parse(text) as ReleaseRecord) : undefined;
+}
+
+async function revertMigrations(
+  catalogue: ReturnType<typeof loadServiceCatalogue>,
+  options: Parameters<typeof runJobs>[1],
+) {
+  const target = Object.fromEntries(
+    catalogue
+      .filter((s) => s.migrate)
+      .map((s) => [s.name, migrationFiles(REPO_ROOT, s.name).map((f) => f.name)]),
+  );
+  const plan = rollbackPlan(await runningRelease(), target);
+  for (const n of plan.newer)
+    console.log(
+      `  newer migration ${n.service}/${n.migration}: ${n.safe ? 'safe to revert' : 'no "-- rollback: safe"'}`,
+    );
+  if (plan.kept) {
+    console.log(`… the schemas stay as they are: ${plan.kept}`);
+    return;
+  }
+  await runJobs(downJobs(plan, migrationJobs(rendered, catalogue), catalogue), options);
 }

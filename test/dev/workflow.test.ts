@@ -145,7 +145,14 @@ describe('the GitHub Actions workflow', () => {
       });
       expect(job.permissions?.['id-token']).toBe('write'); // OIDC, no stored cloud keys
       const runs = (job.steps ?? []).map((step) => step.run ?? '').join('\n');
-      expect(runs).toContain('scripts/release.ts deploy --env "$ENVIRONMENT" $PIN');
+      expect(runs).toContain('scripts/release.ts "$VERB" --env "$ENVIRONMENT" $PIN');
+      const step = (job.steps ?? []).find((s) => s.run?.includes('scripts/release.ts "$VERB"')) as {
+        env?: Record<string, string>;
+      };
+      expect(step?.env?.VERB).toBe(gh("inputs.rollback && 'rollback' || 'deploy'"));
+      const rollback = parse(read('rollback.yml')) as { jobs: { rollback: Job } };
+      expect(rollback.jobs.rollback.uses).toBe('./.github/workflows/deploy.yml');
+      expect(rollback.jobs.rollback.with).toMatchObject({ rollback: true, digests: false });
       expect(runs).toContain('--fail-on-error');
       expect(runs).not.toMatch(/docker build|build-push/);
     });
@@ -161,7 +168,7 @@ describe('the GitHub Actions workflow', () => {
       expect(planRuns).toContain('plan -input=false');
       expect(planRuns).not.toContain('apply');
       const deployRuns = (deploy.jobs.deploy.steps ?? []).map((step) => step.run ?? '');
-      const release = deployRuns.findIndex((run) => run.includes('scripts/release.ts deploy'));
+      const release = deployRuns.findIndex((run) => run.includes('scripts/release.ts "$VERB"'));
       const apply = deployRuns.findIndex((run) => run.includes('apply -input=false -auto-approve'));
       // The stack (the operator and its CRDs) before the kit's PrometheusRules, PodMonitor and workloads.
       expect(apply).toBeGreaterThan(-1);

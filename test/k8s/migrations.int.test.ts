@@ -4,6 +4,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
+import { loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
 import type { StartedPostgres } from '@telemetry-kit/service-kit/testing';
 import { startPostgres } from '@telemetry-kit/service-kit/testing';
 import { ServiceContainer } from '@telemetry-kit/testkit';
@@ -12,6 +13,7 @@ import pg from 'pg';
 import type { StartedNetwork } from 'testcontainers';
 import { GenericContainer, Network, Wait } from 'testcontainers';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { downJobs, migrationFiles, rollbackPlan } from '../../scripts/lib/release/rollback.ts';
 import type { K8sObject } from './rendered.ts';
 import { podTemplate, rendered } from './rendered.ts';
 
@@ -87,5 +89,44 @@ describeWithContainers(
         expect(await tables(own(postgres.url), service)).toEqual(afterUp);
       },
     );
+
+    it('a rollback’s down Job reverts only the newer migration its plan names, with the running image', async () => {
+      const catalogue = loadServiceCatalogue(REPO_ROOT);
+      const image = (await ServiceContainer.fromWorkspace('marketplace')).image;
+      const all = migrationFiles(REPO_ROOT, 'marketplace').map((f) => f.name);
+      // The running release has every migration, all declared safe; the earlier commit lacks the last one.
+      const plan = rollbackPlan(
+        { services: { marketplace: { image, migrations: all, safeDown: all } } },
+        { marketplace: all.slice(0, -1) },
+      );
+      const jobs = new Map(
+        rendered('production')
+          .filter((o) => o.kind === 'Job' && o.metadata.name === 'marketplace-migrate')
+          .map((o) => ['marketplace', o as never]),
+      );
+      const [down] = downJobs(plan, jobs, catalogue);
+      const container = down?.spec.template.spec.containers[0];
+      expect(container?.image).toBe(image);
+      const admin = new pg.Client({ connectionString: postgres.url });
+      await admin.connect();
+      await admin.query('create database "marketplace_rollback"');
+      await admin.end();
+      const url = (base: string) => base.replace(/\/[^/]+$/, '/marketplace_rollback');
+      const run = async (args: string[]) => {
+        const started = await new GenericContainer(image)
+          .withNetwork(network)
+          .withEnvironment({ DATABASE_URL: url(postgres.networkUrl) })
+          .withCommand(args)
+          .withWaitStrategy(Wait.forOneShotStartup())
+          .withStartupTimeout(120_000)
+          .start();
+        await started.stop();
+      };
+      const up = catalogue.find((s) => s.name === 'marketplace')?.migrate ?? [];
+      await run(up);
+      expect(await tables(url(postgres.url), 'marketplace')).toEqual(['listings', 'purchases']);
+      await run(container?.command ?? []);
+      expect(await tables(url(postgres.url), 'marketplace')).toEqual(['listings']);
+    });
   },
 );
