@@ -13,6 +13,7 @@ import { renderAlloyValues } from './targets/alloy-values.ts';
 import { renderBackendValues } from './targets/backend-values.ts';
 import { renderCompose } from './targets/compose.ts';
 import { renderComposeSettings } from './targets/compose-settings.ts';
+import { DEVELOPMENT_FLAGS_DIR, renderDevelopmentFlags } from './targets/flags.ts';
 import type { RoutingPolicy } from './targets/kubernetes.ts';
 import { loadRoutingPolicy, renderKubernetes } from './targets/kubernetes.ts';
 import { renderScrapeTargets, TARGETS_DIR } from './targets/scrape-targets.ts';
@@ -45,6 +46,7 @@ export async function loadSources(root: string): Promise<Sources> {
 export const GENERATED_DIRS = [
   TARGET.composeDashboards,
   TARGET.composeRules,
+  DEVELOPMENT_FLAGS_DIR,
   `${TARGET.k8sBase}/dashboards`,
   `${TARGET.k8sBase}/rules`,
   `${TARGET.k8sBase}/workloads`,
@@ -65,6 +67,7 @@ export function renderTargets(sources: Sources): Map<string, string> {
   return new Map([
     ...renderCompose(dashboards, ruleFiles, settings),
     ...renderComposeSettings(root, settings),
+    ...renderDevelopmentFlags(root, settings),
     ...renderKubernetes(dashboards, ruleFiles, settings, routingPolicy, catalogue, root),
     ...renderStackValues(datasources, settings),
     ...renderAlloyValues(root, settings),

@@ -435,6 +435,19 @@ function declaredDeltas(settings: Settings): DeclaredDelta[] {
       values: perEnv((e) => String(thresholdFor(settings, t.alert, e))),
       reason: t.reason,
     })),
+    // Feature-flag defaults: each flag any environment declares, as declared (flags/flags.flagd.json
+    // holds the rest), e.g. `standard 90% extended 10%`.
+    ...[...new Set(DEPLOYED_ENVIRONMENTS.flatMap((e) => Object.keys(env(e).flags)))].sort().map((flag) => ({
+      name: `flag ${flag}`,
+      values: perEnv((e) => {
+        const declared = env(e).flags[flag];
+        if (!declared) return '(definition)';
+        const weights = Object.entries(declared.weights ?? {}).map(([variant, pct]) => `${variant} ${pct}%`);
+        return [...(declared.defaultVariant ? [`default ${declared.defaultVariant}`] : []), ...weights].join(
+          ' ',
+        );
+      }),
+    })),
   ];
 }
 

@@ -157,6 +157,31 @@ const backends = z.strictObject({
 });
 export type BackendSettings = z.infer<typeof backends>;
 
+/**
+ * An environment's feature-flag defaults over the one definition (flags/flags.flagd.json), by flag key:
+ * `defaultVariant`, the variant served when no rule matches, and `weights`, the percent of users each
+ * variant of the flag's fractional rule gets (a gradual rollout or an A/B split; 100 in all). Keys and
+ * variants are checked against the definition when the flag files are rendered (targets/flags.ts).
+ */
+const flagDefaults = z.record(
+  z.string().min(1),
+  z
+    .strictObject({
+      defaultVariant: z.string().min(1).optional(),
+      weights: z
+        .record(z.string().min(1), z.number().int().min(0).max(100))
+        .refine(
+          (weights) => Object.values(weights).reduce((sum, weight) => sum + weight, 0) === 100,
+          'weights are percents of users: they must add up to 100',
+        )
+        .optional(),
+    })
+    .refine((flag) => flag.defaultVariant !== undefined || flag.weights !== undefined, {
+      message: 'declare a defaultVariant, weights, or both',
+    }),
+);
+export type FlagDefaults = z.infer<typeof flagDefaults>;
+
 const environment = z.strictObject({
   lokiRetention: duration,
   /** How long Tempo keeps trace blocks (compose's tempo.yaml, the Tempo chart's block_retention). */
@@ -172,6 +197,8 @@ const environment = z.strictObject({
   workloads: workloads.optional(),
   /** Kubernetes environments only: Loki's and Tempo's modes, replicas and sizes. */
   backends: backends.optional(),
+  /** Feature-flag defaults that differ from the definition's (flags/flags.flagd.json). */
+  flags: flagDefaults.default({}),
 });
 export type EnvironmentSettings = z.infer<typeof environment>;
 
