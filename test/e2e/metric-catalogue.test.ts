@@ -70,13 +70,13 @@ describe('the services expose the metric catalogue of docs/metrics.md', () => {
     gateway.login('success');
     const marketplace = marketplaceMetrics(telemetry, async () => 5);
     await marketplace.refresh();
-    marketplace.listingCreated();
-    marketplace.purchase('completed', 499, 'EUR');
+    marketplace.listingCreated('standard');
+    marketplace.purchase('completed', 499, 'EUR', 'extended');
     const rituals = ritualMetrics(telemetry, ['ritual-emulator-1']);
     rituals.llmCall('ritual-emulator-1', 'success', 0.3);
     rituals.tokens('ritual-emulator-1', 'input', 12);
     rituals.audio('success', 0.2);
-    rituals.ritual('success');
+    rituals.ritual('success', 'extended');
     exposition = families(await telemetry.metricsText());
   });
 

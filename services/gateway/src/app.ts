@@ -141,9 +141,10 @@ export function buildGatewayApp(deps: GatewayDeps): FastifyInstance {
   app.get('/api/me', async (request) => ({ user: publicUser(await requireUser(request)) }));
 
   app.post('/api/rituals', async (request, reply) => {
-    await requireUser(request);
+    const user = await requireUser(request);
     const input = parseInput(generateSchema, request.body);
-    const upstream = await deps.rituals.json('POST', '/rituals', input);
+    // The user id buckets rituals' feature flags (a ritual-length variant per user); it is not stored.
+    const upstream = await deps.rituals.json('POST', '/rituals', { ...input, userId: user.id });
     const body = upstream.body as { id?: string };
     if (upstream.status === 201 && typeof body.id === 'string') {
       return reply.code(201).send({ ...body, audioUrl: `/api/rituals/${body.id}/audio` });

@@ -129,8 +129,8 @@ describe('the gateway', () => {
     expect(rituals.calls).toEqual([]);
   });
 
-  it('forwards a generation to rituals and rewrites the audio URL to its own', async () => {
-    const { token } = await signUp();
+  it('forwards a generation to rituals with the user it is for, and rewrites the audio URL to its own', async () => {
+    const { token, user } = await signUp();
     const id = randomUUID();
     rituals.answer = () => ({
       status: 201,
@@ -144,7 +144,9 @@ describe('the gateway', () => {
     });
     expect(response.statusCode).toBe(201);
     expect(response.json().audioUrl).toBe(`/api/rituals/${id}/audio`);
-    expect(rituals.calls).toEqual([{ method: 'POST', path: '/rituals', body: { intention: 'calm' } }]);
+    expect(rituals.calls).toEqual([
+      { method: 'POST', path: '/rituals', body: { intention: 'calm', userId: user.id } },
+    ]);
   });
 
   it('forwards a purchase with the buyer taken from the session, not the body', async () => {

@@ -1,5 +1,5 @@
-import type { FaultInjector } from '@telemetry-kit/service-kit';
-import { createServiceApp, HttpError, parseInput, text } from '@telemetry-kit/service-kit';
+import type { FaultInjector, FeatureFlags, VariantOf } from '@telemetry-kit/service-kit';
+import { createServiceApp, definitionDefault, HttpError, parseInput, text } from '@telemetry-kit/service-kit';
 import type { Telemetry } from '@telemetry-kit/telemetry';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -11,10 +11,18 @@ export type MarketplaceRepository = Pick<
   'ping' | 'createListing' | 'getListing' | 'listActive' | 'countActive' | 'recordPurchase'
 >;
 
+/** The `ritual-length` variant of a ritual's author: listings and sales count per variant (Experiments). */
+export type RitualLength = VariantOf<'ritual-length'>;
+
 /** The business metrics of docs/metrics.md (marketplace section). */
 export interface MarketplaceMetrics {
-  listingCreated(): void;
-  purchase(outcome: 'completed' | 'declined', amountCents: number, currency: Currency): void;
+  listingCreated(length: RitualLength): void;
+  purchase(
+    outcome: 'completed' | 'declined',
+    amountCents: number,
+    currency: Currency,
+    length: RitualLength,
+  ): void;
   activeListingsChanged(): void;
 }
 
@@ -61,12 +69,19 @@ export interface MarketplaceDeps {
   store: MarketplaceRepository;
   metrics: MarketplaceMetrics;
   faults: FaultInjector;
+  /** Which ritual-length variant a seller is in; absent in unit tests (the definition's default). */
+  flags?: FeatureFlags | undefined;
   adminToken?: string | undefined;
   onUnexpectedError?: (error: unknown) => void;
 }
 
 export function buildMarketplaceApp(deps: MarketplaceDeps): FastifyInstance {
   const { store, metrics } = deps;
+  // The seller wrote the ritual they list (rituals evaluated the same flag for them, and fractional
+  // bucketing by user id gives every process the same answer): listed and sold count in their variant.
+  const lengthOf = async (sellerId: string): Promise<RitualLength> =>
+    (await deps.flags?.evaluate('ritual-length', { userId: sellerId }))?.variant ??
+    definitionDefault('ritual-length').variant;
   const app = createServiceApp({
     telemetry: deps.telemetry,
     faults: deps.faults,
@@ -76,7 +91,7 @@ export function buildMarketplaceApp(deps: MarketplaceDeps): FastifyInstance {
 
   app.post('/listings', async (request, reply) => {
     const listing = await store.createListing(parseInput(newListingSchema, request.body));
-    metrics.listingCreated();
+    metrics.listingCreated(await lengthOf(listing.sellerId));
     metrics.activeListingsChanged();
     return reply.code(201).send(listing);
   });
@@ -111,7 +126,12 @@ export function buildMarketplaceApp(deps: MarketplaceDeps): FastifyInstance {
     });
     const purchase = await store.recordPurchase(listing, buyerId, decision);
     if (!purchase) throw new HttpError(409, 'listing_not_available', 'this listing was sold meanwhile');
-    metrics.purchase(purchase.outcome, purchase.amountCents, purchase.currency);
+    metrics.purchase(
+      purchase.outcome,
+      purchase.amountCents,
+      purchase.currency,
+      await lengthOf(listing.sellerId),
+    );
     if (decision.outcome === 'declined') {
       return reply.code(402).send({
         error: { code: decision.reason, message: 'the payment was declined' },

@@ -6,6 +6,8 @@ const schema = z.object({
   DATABASE_URL: z.string().min(1),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
   ADMIN_TOKEN: z.string().optional(),
+  /** The feature-flag file (flagd's format); unset, every flag answers its definition default. */
+  FLAGS_FILE: z.string().min(1).optional(),
 });
 
 export type MarketplaceConfig = z.infer<typeof schema>;

@@ -1,6 +1,6 @@
 // Started as `node --import @telemetry-kit/telemetry/register src/main.ts`. Migrations are not run
 // here: they are a one-shot step (src/migrate-cli.ts) before the service starts.
-import { FaultInjector, faultsFromEnv, serve } from '@telemetry-kit/service-kit';
+import { FaultInjector, faultsFromEnv, serve, startFeatureFlags } from '@telemetry-kit/service-kit';
 import { startTelemetry } from '@telemetry-kit/telemetry';
 import pg from 'pg';
 import { buildMarketplaceApp } from './app.ts';
@@ -19,6 +19,7 @@ const pool = new pg.Pool({
 });
 pool.on('error', (error) => telemetry.logger.warn({ err: error }, 'idle Postgres connection failed'));
 const store = new MarketplaceStore(pool);
+const flags = await startFeatureFlags({ file: config.FLAGS_FILE, logger: telemetry.logger });
 const metrics = marketplaceMetrics(telemetry, () => store.countActive());
 await metrics.refresh();
 setInterval(() => void metrics.refresh(), 30_000).unref();
@@ -28,7 +29,14 @@ const app = buildMarketplaceApp({
   store,
   metrics,
   telemetry,
+  flags,
   faults: new FaultInjector(faultsFromEnv()),
   adminToken: config.ADMIN_TOKEN,
 });
-await serve(app, telemetry, { port: config.PORT, beforeExit: () => pool.end() });
+await serve(app, telemetry, {
+  port: config.PORT,
+  beforeExit: async () => {
+    await flags.close();
+    await pool.end();
+  },
+});

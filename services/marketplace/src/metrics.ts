@@ -1,3 +1,4 @@
+import { variantsOf } from '@telemetry-kit/service-kit';
 import type { Telemetry } from '@telemetry-kit/telemetry';
 import type { MarketplaceMetrics } from './app.ts';
 import type { Currency } from './store.ts';
@@ -10,13 +11,16 @@ export function marketplaceMetrics(
   telemetry: Telemetry,
   countActive: () => Promise<number>,
 ): MarketplaceMetrics & { refresh(): Promise<void> } {
+  // ritual_length: the seller's `ritual-length` variant (flags/flags.flagd.json), for the Experiments
+  // dashboard's generated → listed → sold funnel per variant.
+  const lengths = variantsOf('ritual-length');
   const listingsCreated = telemetry.counter('marketplace.listings.created', {
-    description: 'Listings created',
-    labels: {},
+    description: 'Listings created, by the seller’s ritual-length variant',
+    labels: { ritual_length: lengths },
   });
   const purchases = telemetry.counter('marketplace.purchases', {
-    description: 'Purchase attempts by outcome',
-    labels: { outcome: ['completed', 'declined'] },
+    description: 'Purchase attempts by outcome and the seller’s ritual-length variant',
+    labels: { outcome: ['completed', 'declined'], ritual_length: lengths },
   });
   const amounts = telemetry.counter('marketplace.purchase.amount_cents', {
     description: 'Money taken by completed purchases, in cents of the currency',
@@ -27,8 +31,10 @@ export function marketplaceMetrics(
     .createObservableGauge('marketplace.listings.active', { description: 'Listings on sale now' })
     .addCallback((result) => result.observe(active));
   // Series exist from the start, so rate() and increase() have a baseline.
-  listingsCreated.add(0, {});
-  for (const outcome of ['completed', 'declined'] as const) purchases.add(0, { outcome });
+  for (const ritual_length of lengths) {
+    listingsCreated.add(0, { ritual_length });
+    for (const outcome of ['completed', 'declined'] as const) purchases.add(0, { outcome, ritual_length });
+  }
 
   const refresh = async () => {
     try {
@@ -39,9 +45,9 @@ export function marketplaceMetrics(
   };
   return {
     refresh,
-    listingCreated: () => listingsCreated.add(1, {}),
-    purchase(outcome, amountCents, currency: Currency) {
-      purchases.add(1, { outcome });
+    listingCreated: (ritual_length) => listingsCreated.add(1, { ritual_length }),
+    purchase(outcome, amountCents, currency: Currency, ritual_length) {
+      purchases.add(1, { outcome, ritual_length });
       if (outcome === 'completed') amounts.add(amountCents, { currency });
     },
     activeListingsChanged: () => void refresh(),

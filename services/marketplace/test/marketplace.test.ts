@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { FaultInjector } from '@telemetry-kit/service-kit';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { FaultInjector, startFeatureFlags } from '@telemetry-kit/service-kit';
 import { badInputCorpus, runBadInputCorpus } from '@telemetry-kit/service-kit/testing';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MarketplaceMetrics } from '../src/app.ts';
 import { buildMarketplaceApp } from '../src/app.ts';
 import { authorisePayment, cardBrand, passesLuhn } from '../src/payments.ts';
@@ -9,11 +12,15 @@ import { InMemoryMarketplace } from './in-memory-store.ts';
 
 class RecordingMetrics implements MarketplaceMetrics {
   readonly events: string[] = [];
-  listingCreated() {
+  /** The ritual-length variant each listing and purchase was counted in. */
+  readonly lengths: string[] = [];
+  listingCreated(length: string) {
     this.events.push('listing');
+    this.lengths.push(`listing:${length}`);
   }
-  purchase(outcome: string, amountCents: number, currency: string) {
+  purchase(outcome: string, amountCents: number, currency: string, length: string) {
     this.events.push(`purchase:${outcome}:${amountCents}:${currency}`);
+    this.lengths.push(`purchase:${length}`);
   }
   activeListingsChanged() {}
 }
@@ -162,5 +169,54 @@ describe('the marketplace API', () => {
       const response = await app.inject({ method: 'GET', url: `/listings?${query}` });
       expect(response.statusCode, query).toBe(400);
     }
+  });
+});
+
+describe('the ritual-length experiment', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'marketplace-flags-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('counts a listing and its sale in the seller’s variant, not the buyer’s', async () => {
+    const definition = JSON.parse(
+      await readFile(path.resolve(import.meta.dirname, '../../../flags/flags.flagd.json'), 'utf8'),
+    );
+    definition.flags['ritual-length'].targeting = {
+      fractional: [
+        ['standard', 0],
+        ['extended', 100],
+      ],
+    };
+    const file = path.join(dir, 'flags.json');
+    await writeFile(file, JSON.stringify(definition));
+    const flags = await startFeatureFlags({ file, logger: { info() {}, warn() {}, error() {} } });
+    const metrics = new RecordingMetrics();
+    const app = buildMarketplaceApp({
+      store: new InMemoryMarketplace(),
+      metrics,
+      flags,
+      faults: new FaultInjector(),
+    });
+    const listing = (await app.inject({ method: 'POST', url: '/listings', payload: newListing })).json();
+    await app.inject({
+      method: 'POST',
+      url: `/listings/${listing.id}/purchases`,
+      payload: { buyerId: buyer, payment: goodCard },
+    });
+    await flags.close();
+    expect(metrics.lengths).toEqual(['listing:extended', 'purchase:extended']);
+  });
+
+  it('without flags counts in the definition’s default variant', async () => {
+    const metrics = new RecordingMetrics();
+    const app = buildMarketplaceApp({
+      store: new InMemoryMarketplace(),
+      metrics,
+      faults: new FaultInjector(),
+    });
+    await app.inject({ method: 'POST', url: '/listings', payload: newListing });
+    expect(metrics.lengths).toEqual(['listing:standard']);
   });
 });

@@ -1,13 +1,15 @@
-import type { FaultInjector } from '@telemetry-kit/service-kit';
+import type { FaultInjector, FeatureFlags } from '@telemetry-kit/service-kit';
 import { createServiceApp, HttpError, parseInput, text } from '@telemetry-kit/service-kit';
 import type { Telemetry } from '@telemetry-kit/telemetry';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { RitualGenerator } from './generator.ts';
-import { RitualGenerationError } from './generator.ts';
+import type { GenerationChoice, RitualGenerator } from './generator.ts';
+import { DEFAULT_CHOICE, RitualGenerationError } from './generator.ts';
 import type { RitualRecord, RitualStorage } from './storage.ts';
 
-const generateSchema = z.strictObject({ intention: text({ min: 3, max: 280 }) });
+// userId: the gateway's authenticated user, for the flags' fractional targeting only (never stored
+// with the ritual, logged or recorded on a span).
+const generateSchema = z.strictObject({ intention: text({ min: 3, max: 280 }), userId: z.uuid().optional() });
 const idParams = z.strictObject({ id: z.uuid() });
 
 export interface RitualsDeps {
@@ -16,6 +18,8 @@ export interface RitualsDeps {
   generator: Pick<RitualGenerator, 'generate'>;
   storage: RitualStorage;
   faults: FaultInjector;
+  /** The LLM kill switch and the ritual length; absent in unit tests (the definition's defaults). */
+  flags?: FeatureFlags | undefined;
   adminToken?: string | undefined;
   /** Generation failures (LLM or synthesis): reported, then answered 502. */
   onGenerationFailure?: (error: RitualGenerationError) => void;
@@ -23,6 +27,19 @@ export interface RitualsDeps {
 }
 
 const present = (record: RitualRecord) => ({ ...record, audioUrl: `/rituals/${record.id}/audio` });
+
+/** The flags of one generation, evaluated on the request's server span (feature_flag.evaluation events). */
+async function choose(
+  flags: FeatureFlags | undefined,
+  userId: string | undefined,
+): Promise<GenerationChoice> {
+  if (!flags) return DEFAULT_CHOICE;
+  const [killSwitch, length] = await Promise.all([
+    flags.evaluate('rituals-llm-kill-switch'),
+    flags.evaluate('ritual-length', { userId }),
+  ]);
+  return { stored: killSwitch.value, length: length.variant };
+}
 
 export function buildRitualsApp(deps: RitualsDeps): FastifyInstance {
   const app = createServiceApp({
@@ -33,9 +50,10 @@ export function buildRitualsApp(deps: RitualsDeps): FastifyInstance {
   });
 
   app.post('/rituals', async (request, reply) => {
-    const { intention } = parseInput(generateSchema, request.body);
+    const { intention, userId } = parseInput(generateSchema, request.body);
+    const choice = await choose(deps.flags, userId);
     try {
-      const record = await deps.generator.generate(intention);
+      const record = await deps.generator.generate(intention, choice);
       return reply.code(201).send(present(record));
     } catch (error) {
       if (!(error instanceof RitualGenerationError)) throw error;

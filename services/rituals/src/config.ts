@@ -18,6 +18,8 @@ const schema = z.object({
   ESPEAK_WPM: z.coerce.number().int().min(80).max(400).default(150),
   SYNTHESIS_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
   ADMIN_TOKEN: z.string().optional(),
+  /** The feature-flag file (flagd's format); unset, every flag answers its definition default. */
+  FLAGS_FILE: z.string().min(1).optional(),
 });
 
 export type RitualsConfig = z.infer<typeof schema>;

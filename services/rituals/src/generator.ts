@@ -2,22 +2,41 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
+import type { VariantOf } from '@telemetry-kit/service-kit';
+import { definitionDefault } from '@telemetry-kit/service-kit';
 import type { LlmOutcome, LlmResult } from './llm.ts';
 import { LlmCallError } from './llm.ts';
 import type { RitualRecord, RitualStorage } from './storage.ts';
+import { STORED_RITUAL_MODEL, storedRitual } from './stored-rituals.ts';
 import type { SynthesisOptions } from './synthesis.ts';
 import { wavDurationSeconds } from './synthesis.ts';
+
+/** The variants of the `ritual-length` flag (flags/flags.flagd.json): how long a ritual is written. */
+export type RitualLength = VariantOf<'ritual-length'>;
+
+/** What the flags decided for one generation (app.ts evaluates them for the requesting user). */
+export interface GenerationChoice {
+  length: RitualLength;
+  /** The LLM kill switch: a stored ritual instead of the model's text. */
+  stored: boolean;
+}
+
+/** Without flags (unit tests): the definition's defaults. */
+export const DEFAULT_CHOICE: GenerationChoice = {
+  length: definitionDefault('ritual-length').variant,
+  stored: definitionDefault('rituals-llm-kill-switch').value,
+};
 
 /** The rituals metrics of docs/metrics.md. */
 export interface RitualMetrics {
   llmCall(model: string, outcome: LlmOutcome, seconds: number): void;
   tokens(model: string, type: 'input' | 'output', count: number): void;
   audio(outcome: 'success' | 'error', seconds: number): void;
-  ritual(outcome: 'success' | 'llm_error' | 'synthesis_error'): void;
+  ritual(outcome: 'success' | 'llm_error' | 'synthesis_error', length: RitualLength): void;
 }
 
 export interface RitualGeneratorDeps {
-  writer: { model: string; write(intention: string): Promise<LlmResult> };
+  writer: { model: string; write(intention: string, length: RitualLength): Promise<LlmResult> };
   synthesise: (text: string, outFile: string, options: SynthesisOptions) => Promise<void>;
   synthesis: SynthesisOptions;
   storage: RitualStorage;
@@ -46,23 +65,12 @@ export class RitualGenerator {
     this.#deps = deps;
   }
 
-  async generate(intention: string): Promise<RitualRecord> {
-    const { writer, metrics, storage } = this.#deps;
+  async generate(intention: string, choice: GenerationChoice = DEFAULT_CHOICE): Promise<RitualRecord> {
+    const { metrics, storage } = this.#deps;
     const id = randomUUID();
-
-    const llmStart = performance.now();
-    let written: LlmResult;
-    try {
-      written = await writer.write(intention);
-      metrics.llmCall(writer.model, 'success', seconds(llmStart));
-      metrics.tokens(writer.model, 'input', written.inputTokens);
-      metrics.tokens(writer.model, 'output', written.outputTokens);
-    } catch (error) {
-      const outcome = error instanceof LlmCallError ? error.outcome : 'error';
-      metrics.llmCall(writer.model, outcome, seconds(llmStart));
-      metrics.ritual('llm_error');
-      throw new RitualGenerationError('llm', 'the ritual text could not be written', error, outcome);
-    }
+    const written = choice.stored
+      ? { text: storedRitual(intention, choice.length), model: STORED_RITUAL_MODEL }
+      : await this.#write(intention, choice.length);
 
     const audioFile = storage.audioPath(id);
     const audioStart = performance.now();
@@ -89,7 +97,7 @@ export class RitualGenerator {
       metrics.audio('success', seconds(audioStart));
     } catch (error) {
       metrics.audio('error', seconds(audioStart));
-      metrics.ritual('synthesis_error');
+      metrics.ritual('synthesis_error', choice.length);
       await rm(audioFile, { force: true });
       throw new RitualGenerationError('synthesis', 'the ritual audio could not be synthesised', error);
     }
@@ -103,7 +111,24 @@ export class RitualGenerator {
       createdAt: new Date().toISOString(),
     };
     await storage.save(record);
-    metrics.ritual('success');
+    metrics.ritual('success', choice.length);
     return record;
+  }
+
+  async #write(intention: string, length: RitualLength): Promise<LlmResult> {
+    const { writer, metrics } = this.#deps;
+    const llmStart = performance.now();
+    try {
+      const written = await writer.write(intention, length);
+      metrics.llmCall(writer.model, 'success', seconds(llmStart));
+      metrics.tokens(writer.model, 'input', written.inputTokens);
+      metrics.tokens(writer.model, 'output', written.outputTokens);
+      return written;
+    } catch (error) {
+      const outcome = error instanceof LlmCallError ? error.outcome : 'error';
+      metrics.llmCall(writer.model, outcome, seconds(llmStart));
+      metrics.ritual('llm_error', length);
+      throw new RitualGenerationError('llm', 'the ritual text could not be written', error, outcome);
+    }
   }
 }

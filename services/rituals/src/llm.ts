@@ -1,6 +1,7 @@
 import type { Span } from '@opentelemetry/api';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import OpenAI, { APIConnectionTimeoutError } from 'openai';
+import type { RitualLength } from './generator.ts';
 
 export interface LlmConfig {
   baseUrl: string;
@@ -30,8 +31,15 @@ export class LlmCallError extends Error {
 
 const tracer = trace.getTracer('@telemetry-kit/rituals');
 
-const SYSTEM_PROMPT =
-  'You write short spoken rituals: two to four calm sentences in the second person, no lists, no emoji.';
+/** The instructions per ritual length (the `ritual-length` flag's variants). */
+const SYSTEM_PROMPTS: Record<RitualLength, string> = {
+  standard:
+    'You write short spoken rituals: two to four calm sentences in the second person, no lists, no emoji.',
+  extended:
+    'You write spoken rituals: five to seven calm sentences in the second person, no lists, no emoji.',
+};
+/** An extended ritual may use this many times the configured token budget. */
+const TOKEN_BUDGET: Record<RitualLength, number> = { standard: 1, extended: 2 };
 
 /**
  * Writes a ritual's text with an OpenAI-compatible chat-completions API. The call is one CLIENT
@@ -66,8 +74,9 @@ export class RitualWriter {
     await this.#client.models.list({ timeout: 2000 });
   }
 
-  async write(intention: string): Promise<LlmResult> {
-    const { model, maxTokens } = this.#config;
+  async write(intention: string, length: RitualLength): Promise<LlmResult> {
+    const { model } = this.#config;
+    const maxTokens = this.#config.maxTokens * TOKEN_BUDGET[length];
     return tracer.startActiveSpan(
       `chat ${model}`,
       {
@@ -88,7 +97,7 @@ export class RitualWriter {
             model,
             max_tokens: maxTokens,
             messages: [
-              { role: 'system', content: SYSTEM_PROMPT },
+              { role: 'system', content: SYSTEM_PROMPTS[length] },
               { role: 'user', content: `Write a ritual for this intention: ${intention}` },
             ],
           });

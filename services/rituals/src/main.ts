@@ -1,5 +1,5 @@
 // Started as `node --import @telemetry-kit/telemetry/register src/main.ts`.
-import { FaultInjector, faultsFromEnv, serve } from '@telemetry-kit/service-kit';
+import { FaultInjector, faultsFromEnv, serve, startFeatureFlags } from '@telemetry-kit/service-kit';
 import { startTelemetry } from '@telemetry-kit/telemetry';
 import { buildRitualsApp } from './app.ts';
 import { loadConfig } from './config.ts';
@@ -11,6 +11,7 @@ import { espeakVersion, synthesise } from './synthesis.ts';
 
 const telemetry = startTelemetry({ serviceName: 'rituals' });
 const config = loadConfig();
+const flags = await startFeatureFlags({ file: config.FLAGS_FILE, logger: telemetry.logger });
 const storage = new RitualStorage(config.RITUALS_DATA_DIR);
 await storage.init();
 const writer = new RitualWriter({
@@ -42,6 +43,7 @@ const app = buildRitualsApp({
   generator,
   storage,
   telemetry,
+  flags,
   faults: new FaultInjector(faultsFromEnv()),
   adminToken: config.ADMIN_TOKEN,
   onGenerationFailure: (error) =>
@@ -50,4 +52,4 @@ const app = buildRitualsApp({
       'ritual generation failed',
     ),
 });
-await serve(app, telemetry, { port: config.PORT });
+await serve(app, telemetry, { port: config.PORT, beforeExit: () => flags.close() });

@@ -1,3 +1,4 @@
+import { variantsOf } from '@telemetry-kit/service-kit';
 import type { Telemetry } from '@telemetry-kit/telemetry';
 import type { RitualMetrics } from './generator.ts';
 
@@ -37,11 +38,16 @@ export function ritualMetrics(telemetry: Telemetry, models: readonly string[]): 
     buckets: AUDIO_BUCKETS,
     labels: { outcome: ['success', 'error'] },
   });
+  // ritual_length: the `ritual-length` flag's variant, so the Experiments dashboard compares them; its
+  // values are the definition's variants (flags/flags.flagd.json), never the user it was chosen for.
+  const lengths = variantsOf('ritual-length');
   const generated = telemetry.counter('rituals.generated', {
-    description: 'Ritual generations by outcome',
-    labels: { outcome: ['success', 'llm_error', 'synthesis_error'] },
+    description: 'Ritual generations by outcome and ritual-length variant',
+    labels: { outcome: ['success', 'llm_error', 'synthesis_error'], ritual_length: lengths },
   });
-  for (const outcome of ['success', 'llm_error', 'synthesis_error'] as const) generated.add(0, { outcome });
+  for (const outcome of ['success', 'llm_error', 'synthesis_error'] as const) {
+    for (const ritual_length of lengths) generated.add(0, { outcome, ritual_length });
+  }
 
   return {
     llmCall: (model, outcome, seconds) =>
@@ -53,6 +59,6 @@ export function ritualMetrics(telemetry: Telemetry, models: readonly string[]): 
     tokens: (model, type, count) =>
       tokenUsage.record(count, { 'gen_ai.request.model': model, 'gen_ai.token.type': type }),
     audio: (outcome, seconds) => audioDuration.record(seconds, { outcome }),
-    ritual: (outcome) => generated.add(1, { outcome }),
+    ritual: (outcome, ritual_length) => generated.add(1, { outcome, ritual_length }),
   };
 }

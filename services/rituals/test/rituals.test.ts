@@ -12,6 +12,7 @@ import type { LlmResult } from '../src/llm.ts';
 import { LlmCallError } from '../src/llm.ts';
 import { RitualStorage } from '../src/storage.ts';
 import { synthesise, wavDurationSeconds } from '../src/synthesis.ts';
+import { silentWav } from './silent-wav.ts';
 
 const hasEspeak = (() => {
   try {
@@ -164,25 +165,7 @@ describe('the rituals API', () => {
     const storage = new RitualStorage(dir);
     const generator = new RitualGenerator({
       writer: writer({}),
-      synthesise: async (_t, out) => {
-        // A minimal valid WAV (44-byte header, 1 s of silence at 8 kHz mono 8-bit) instead of espeak-ng.
-        const header = Buffer.alloc(44);
-        header.write('RIFF', 0);
-        header.writeUInt32LE(36 + 8000, 4);
-        header.write('WAVE', 8);
-        header.write('fmt ', 12);
-        header.writeUInt32LE(16, 16);
-        header.writeUInt16LE(1, 20);
-        header.writeUInt16LE(1, 22);
-        header.writeUInt32LE(8000, 24);
-        header.writeUInt32LE(8000, 28);
-        header.writeUInt16LE(1, 32);
-        header.writeUInt16LE(8, 34);
-        header.write('data', 36);
-        header.writeUInt32LE(8000, 40);
-        const { writeFile } = await import('node:fs/promises');
-        await writeFile(out, Buffer.concat([header, Buffer.alloc(8000, 128)]));
-      },
+      synthesise: silentWav,
       synthesis,
       storage,
       metrics: new RecordingMetrics(),
