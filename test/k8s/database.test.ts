@@ -11,75 +11,18 @@ import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
 import { loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
 import type { Settings } from '@telemetry-kit/observability-config/settings';
 import { KUBERNETES_ENVIRONMENTS, loadSettings } from '@telemetry-kit/observability-config/settings';
-import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { crdValidators } from './crds.ts';
 import type { K8sObject } from './rendered.ts';
 import { modelFor, podTemplate } from './rendered.ts';
 
-const CRDS = path.join(REPO_ROOT, 'test/k8s/crds');
 const settings = loadSettings(REPO_ROOT);
 const { cloudnativePg } = settings.kubernetes.database;
 const CRD_FOLDERS = [
   `cloudnative-pg-${cloudnativePg.operatorVersion}`,
   `plugin-barman-cloud-${cloudnativePg.barmanCloudPluginVersion}`,
 ];
-
-type Schema = Record<string, unknown>;
-
-/** Unknown fields are errors unless the schema preserves them (the API server's strict field validation). */
-function strict(schema: Schema): Schema {
-  const copy: Schema = { ...schema };
-  for (const key of ['items', 'additionalProperties', 'not']) {
-    if (copy[key] && typeof copy[key] === 'object') copy[key] = strict(copy[key] as Schema);
-  }
-  for (const key of ['allOf', 'anyOf', 'oneOf']) {
-    if (Array.isArray(copy[key])) copy[key] = (copy[key] as Schema[]).map(strict);
-  }
-  if (copy.properties) {
-    copy.properties = Object.fromEntries(
-      Object.entries(copy.properties as Record<string, Schema>).map(([k, v]) => [k, strict(v)]),
-    );
-    if (copy.additionalProperties === undefined && !copy['x-kubernetes-preserve-unknown-fields']) {
-      copy.additionalProperties = false;
-    }
-  }
-  return copy;
-}
-
-/** apiVersion/kind → a validator of the CRD's served version, from the vendored upstream files. */
-function crdValidators() {
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-  const validators = new Map<string, ReturnType<Ajv['compile']>>();
-  for (const folder of CRD_FOLDERS) {
-    const dir = path.join(CRDS, folder);
-    const files = (() => {
-      try {
-        return readdirSync(dir);
-      } catch {
-        throw new Error(
-          `${dir} is missing: copy the CRDs of that version from upstream (test/k8s/crds/README.md)`,
-        );
-      }
-    })();
-    for (const file of files) {
-      const crd = parse(readFileSync(path.join(dir, file), 'utf8')) as {
-        spec: {
-          group: string;
-          names: { kind: string };
-          versions: Array<{ name: string; served: boolean; schema: { openAPIV3Schema: Schema } }>;
-        };
-      };
-      for (const version of crd.spec.versions.filter((v) => v.served)) {
-        const schema = strict(version.schema.openAPIV3Schema);
-        // apiVersion, kind and metadata are the API server's, not the CRD's.
-        (schema.properties as Record<string, Schema>).metadata = { type: 'object' };
-        validators.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, ajv.compile(schema));
-      }
-    }
-  }
-  return validators;
-}
 
 function validate(validators: ReturnType<typeof crdValidators>, object: K8sObject) {
   const validator = validators.get(`${object.apiVersion}/${object.kind}`);
@@ -93,7 +36,7 @@ const CNPG_KINDS = new Set(['Cluster', 'ObjectStore', 'ScheduledBackup']);
 describe('the CloudNativePG database mode (kubernetes.database.provider: cloudnative-pg)', () => {
   let root: string;
   const overlays = new Map<string, K8sObject[]>();
-  const validators = crdValidators();
+  const validators = crdValidators(CRD_FOLDERS);
   const catalogue = loadServiceCatalogue(REPO_ROOT);
   const clients = catalogue.filter((s) => 'postgres' in s.calls).map((s) => s.name);
 

@@ -1,6 +1,8 @@
 import { buildOverlay } from '@telemetry-kit/observability-config/parity';
 import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
 import type { DeployedEnvironment } from '@telemetry-kit/observability-config/settings';
+import { loadSettings } from '@telemetry-kit/observability-config/settings';
+import { crdValidators } from './crds.ts';
 
 /** A rendered Kubernetes object, loosely typed: the tests read what they check. */
 export interface K8sObject {
@@ -29,6 +31,7 @@ export async function modelFor(object: K8sObject): Promise<new (data: unknown) =
   const [group, version] = object.apiVersion.includes('/')
     ? object.apiVersion.split('/')
     : ['', object.apiVersion];
+  if (group === 'argoproj.io') return argoRolloutsModel(object.kind);
   const module =
     group === 'monitoring.coreos.com'
       ? `@kubernetes-models/prometheus-operator/${group}/${version}/${object.kind}`
@@ -47,8 +50,33 @@ export interface PodTemplate {
   };
 }
 
-/** The pod template of a workload (Deployment or Job), or undefined for other kinds. */
+/** The kinds that run the services' pods: a Deployment, or an Argo Rollout (x-kit `rollout`). */
+export const SERVING_KINDS = new Set(['Deployment', 'Rollout']);
+
+/** The pod template of a workload (Deployment, Rollout or Job), or undefined for other kinds. */
 export function podTemplate(object: K8sObject): PodTemplate | undefined {
-  if (object.kind !== 'Deployment' && object.kind !== 'Job') return undefined;
+  if (!SERVING_KINDS.has(object.kind) && object.kind !== 'Job') return undefined;
   return (object.spec as { template: PodTemplate }).template;
+}
+
+let rolloutValidators: ReturnType<typeof crdValidators> | undefined;
+
+/** Argo Rollouts' kinds have no models package: their upstream CRDs, at the version the settings name. */
+function argoRolloutsModel(kind: string): new (data: unknown) => { validate(): void } {
+  rolloutValidators ??= crdValidators([
+    `argo-rollouts-${loadSettings(REPO_ROOT).kubernetes.rollouts.version}`,
+  ]);
+  const validator = rolloutValidators.get(`argoproj.io/v1alpha1/${kind}`);
+  if (!validator) throw new Error(`no argo-rollouts CRD for ${kind} in test/k8s/crds/`);
+  return class {
+    readonly #data: unknown;
+    constructor(data: unknown) {
+      this.#data = data;
+    }
+    validate() {
+      if (!validator(this.#data)) {
+        throw new Error((validator.errors ?? []).map((e) => `${e.instancePath} ${e.message}`).join('; '));
+      }
+    }
+  };
 }

@@ -8,7 +8,7 @@ import type { DeployedEnvironment } from '@telemetry-kit/observability-config/se
 import { KUBERNETES_ENVIRONMENTS, loadSettings } from '@telemetry-kit/observability-config/settings';
 import { describe, expect, it } from 'vitest';
 import type { K8sObject } from './rendered.ts';
-import { modelFor, podTemplate, rendered } from './rendered.ts';
+import { modelFor, podTemplate, rendered, SERVING_KINDS } from './rendered.ts';
 
 const settings = loadSettings(REPO_ROOT);
 const catalogue = loadServiceCatalogue(REPO_ROOT);
@@ -32,7 +32,7 @@ describe.each(KUBERNETES_ENVIRONMENTS)('k8s/overlays/%s', (env) => {
   });
 
   it('runs every service the catalogue runs here, and no other', () => {
-    const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name);
+    const deployments = objects.filter((o) => SERVING_KINDS.has(o.kind)).map((o) => o.metadata.name);
     expect(deployments.sort()).toEqual(running.map((s) => s.name).sort());
   });
 
@@ -44,7 +44,7 @@ describe.each(KUBERNETES_ENVIRONMENTS)('k8s/overlays/%s', (env) => {
     expect(namespace?.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
-  it.each(['Deployment', 'Job'])(
+  it.each(['Deployment', 'Rollout', 'Job'])(
     'hardens every %s container: non-root, read-only root, no capabilities',
     (kind) => {
       for (const workload of workloads.filter((o) => o.kind === kind)) {
@@ -86,7 +86,7 @@ describe.each(KUBERNETES_ENVIRONMENTS)('k8s/overlays/%s', (env) => {
   );
 
   it('probes every service container: startup, readiness on /readyz, liveness on /healthz', () => {
-    for (const deployment of workloads.filter((o) => o.kind === 'Deployment')) {
+    for (const deployment of workloads.filter((o) => SERVING_KINDS.has(o.kind))) {
       for (const container of podTemplate(deployment)?.spec.containers ?? []) {
         const path = (probe: string) =>
           (container[probe] as { httpGet?: { path: string } } | undefined)?.httpGet?.path;
@@ -101,13 +101,49 @@ describe.each(KUBERNETES_ENVIRONMENTS)('k8s/overlays/%s', (env) => {
     for (const service of objects.filter((o) => o.kind === 'Service')) {
       const spec = service.spec as { selector: Record<string, string>; ports: Array<{ name: string }> };
       const backed = workloads.filter(
-        (w) => w.kind === 'Deployment' && labelsMatch(spec.selector, podTemplate(w)?.metadata?.labels),
+        (w) => SERVING_KINDS.has(w.kind) && labelsMatch(spec.selector, podTemplate(w)?.metadata?.labels),
       );
+      // A blue-green preview Service selects its Rollout's pods, as the active one does.
+      const owner = service.metadata.name.replace(/-preview$/, '');
       expect(
         backed.map((w) => w.metadata.name),
         service.metadata.name,
-      ).toEqual([service.metadata.name]);
+      ).toEqual([owner]);
       expect(spec.ports.map((p) => p.name)).toEqual(['http']);
+    }
+  });
+
+  it('runs blue-green and canary services as Rollouts named in the catalogue, with their Services', () => {
+    for (const service of running) {
+      const workload = workloads.find((w) => SERVING_KINDS.has(w.kind) && w.metadata.name === service.name);
+      expect(workload?.kind, service.name).toBe(service.rollout ? 'Rollout' : 'Deployment');
+      const strategy = (workload?.spec as { strategy?: Record<string, Record<string, unknown>> }).strategy;
+      if (service.rollout === 'blue-green') {
+        expect(strategy?.blueGreen).toMatchObject({
+          activeService: service.name,
+          previewService: `${service.name}-preview`,
+          autoPromotionEnabled: settings.environments[env].workloads?.autoPromotion,
+          scaleDownDelaySeconds: settings.kubernetes.rollouts.scaleDownDelaySeconds,
+        });
+        expect(
+          objects.some((o) => o.kind === 'Service' && o.metadata.name === `${service.name}-preview`),
+        ).toBe(true);
+      }
+      if (service.rollout === 'canary') {
+        const weights = (strategy?.canary?.steps as Array<{ setWeight?: number }>).flatMap((s) =>
+          s.setWeight === undefined ? [] : [s.setWeight],
+        );
+        expect(weights).toEqual(settings.kubernetes.rollouts.canarySteps);
+        expect(strategy?.canary?.analysis).toMatchObject({
+          templates: [{ templateName: 'telemetry-kit-canary' }],
+        });
+      }
+      // An autoscaler scales what runs the pods.
+      const hpa = objects.find(
+        (o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === service.name,
+      );
+      if (hpa)
+        expect((hpa.spec as { scaleTargetRef: { kind: string } }).scaleTargetRef.kind).toBe(workload?.kind);
     }
   });
 
@@ -191,7 +227,7 @@ function allowedEdges(objects: K8sObject[], env: DeployedEnvironment): string[] 
   const running = catalogue.filter((s) => s.environments.includes(env));
   const pods = new Map(
     objects
-      .filter((o) => o.kind === 'Deployment')
+      .filter((o) => SERVING_KINDS.has(o.kind))
       .map((o) => [o.metadata.name, podTemplate(o)?.metadata?.labels ?? {}] as const),
   );
   const policies = objects

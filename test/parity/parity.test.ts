@@ -80,7 +80,7 @@ describe('npm run parity', { timeout: 60_000 }, () => {
         [
           'patches:',
           '  - target:',
-          '      kind: Deployment',
+          '      kind: Rollout',
           '      name: gateway',
           '    patch: |',
           '      - op: replace',
@@ -91,7 +91,7 @@ describe('npm run parity', { timeout: 60_000 }, () => {
       ),
     );
     expect(runParity(root).drift.join('\n')).toMatch(
-      /workload Deployment\/gateway: production \(kustomize\) has \w+, staging \(kustomize\) has \w+/,
+      /workload Rollout\/gateway: production \(kustomize\) has \w+, staging \(kustomize\) has \w+/,
     );
   });
 
@@ -222,6 +222,21 @@ describe('npm run parity', { timeout: 60_000 }, () => {
     );
     expect(runParity(stack).drift).toContain(
       `production: ${values} deploys evaluation interval 1m, grafana/environments.yaml declares 15s`,
+    );
+  });
+
+  it('catches a rollout gate that no longer matches the alert it stands for', () => {
+    const threshold = tamperedCopy('k8s/overlays/production/workloads.yaml', (t) =>
+      t.replaceAll('> (14.4 * 0.001)', '> (50 * 0.001)'),
+    );
+    expect(runParity(threshold).drift).toContain(
+      "production: AnalysisTemplate/telemetry-kit-canary gate high-error-rate is not HighErrorRate's expression as production deploys it",
+    );
+    const patience = tamperedCopy('k8s/overlays/staging/workloads.yaml', (t) =>
+      t.replace('failureLimit: 9', 'failureLimit: 90'),
+    );
+    expect(runParity(patience).drift.join('\n')).toMatch(
+      /staging: AnalysisTemplate\/telemetry-kit-canary gate latency-degradation tolerates 90 failed measurements; LatencyDegradation's for: 10m means 9/,
     );
   });
 

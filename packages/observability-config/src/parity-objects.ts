@@ -5,6 +5,7 @@
 // and replaced by placeholders is hashed, so staging and production may differ in nothing else.
 import type { CatalogueService } from './services.ts';
 import type { DeployedEnvironment, Receiver, Settings } from './settings.ts';
+import { gateFailureLimit, gateName, gateQuery } from './targets/rollouts.ts';
 
 export interface RenderedObject {
   kind?: string;
@@ -56,6 +57,7 @@ export function deployedObjects(
     return c;
   };
 
+  drift.push(...gateDrift(objects, settings, env));
   for (const object of objects) {
     if (object.kind === 'AlertmanagerConfig') {
       const spec = object.spec as { route: Route; receivers: AlertmanagerReceiver[] };
@@ -165,4 +167,47 @@ export function deployedObjects(
     }
   }
   return out;
+}
+
+interface AnalysisMetric {
+  name: string;
+  failureLimit?: number;
+  count?: number;
+  provider: { prometheus?: { query: string } };
+}
+
+/**
+ * Each rollout gate against the alert it stands for, as the same overlay deploys that alert (its
+ * PrometheusRule): the gate's query must be the alert's expression scoped to the new pods, and a
+ * background gate must tolerate what the alert's `for` tolerates. A rollout gate and an alert never
+ * disagree silently.
+ */
+function gateDrift(objects: RenderedObject[], settings: Settings, env: DeployedEnvironment): string[] {
+  const alerts = objects
+    .filter((o) => o.kind === 'PrometheusRule')
+    .flatMap((o) => (o.spec as { groups: Array<{ rules: Array<Record<string, string>> }> }).groups)
+    .flatMap((g) => g.rules)
+    .filter((r) => r.alert);
+  const drift: string[] = [];
+  for (const template of objects.filter((o) => o.kind === 'AnalysisTemplate')) {
+    const where = `${env}: AnalysisTemplate/${template.metadata?.name}`;
+    for (const metric of (template.spec as { metrics: AnalysisMetric[] }).metrics) {
+      if (!metric.provider.prometheus) continue;
+      const alert = alerts.find((r) => gateName(r.alert ?? '') === metric.name);
+      if (!alert) {
+        drift.push(`${where} gate ${metric.name} stands for no alert this environment deploys`);
+        continue;
+      }
+      if (metric.provider.prometheus.query.trim() !== gateQuery(alert.expr ?? '')) {
+        drift.push(`${where} gate ${metric.name} is not ${alert.alert}'s expression as ${env} deploys it`);
+      }
+      const background = metric.count === undefined;
+      if (background && metric.failureLimit !== gateFailureLimit(alert.for, settings)) {
+        drift.push(
+          `${where} gate ${metric.name} tolerates ${metric.failureLimit} failed measurements; ${alert.alert}'s for: ${alert.for} means ${gateFailureLimit(alert.for, settings)}`,
+        );
+      }
+    }
+  }
+  return drift;
 }

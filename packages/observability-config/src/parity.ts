@@ -317,9 +317,15 @@ function normalizeWorkload(object: KubernetesObject, settings: Settings, env: De
     data?: Record<string, string>;
   };
   delete copy.metadata.labels?.environment;
-  if (object.kind === 'Deployment' || object.kind === 'Job') {
-    const spec = copy.spec as { replicas?: unknown; template: { spec: Record<string, unknown> } };
-    if (object.kind === 'Deployment') spec.replicas = '<replicas>';
+  if (object.kind === 'Deployment' || object.kind === 'Rollout' || object.kind === 'Job') {
+    const spec = copy.spec as {
+      replicas?: unknown;
+      template: { spec: Record<string, unknown> };
+      strategy?: { blueGreen?: { autoPromotionEnabled?: unknown } };
+    };
+    if (object.kind !== 'Job') spec.replicas = '<replicas>';
+    // Whether a preview promotes itself is declared per environment (workloads.autoPromotion).
+    if (spec.strategy?.blueGreen) spec.strategy.blueGreen.autoPromotionEnabled = '<auto-promotion>';
     const pod = spec.template.spec as {
       volumes?: Array<Record<string, unknown>>;
       containers: Array<{
@@ -375,6 +381,9 @@ const DECLARED_KINDS = new Set([
 ]);
 const WORKLOAD_KINDS = new Set([
   'Deployment',
+  // Argo Rollouts: the services that name a strategy, and the analyses gating them.
+  'Rollout',
+  'AnalysisTemplate',
   'Service',
   'ServiceAccount',
   'ConfigMap',
@@ -479,6 +488,7 @@ function workloadDeltas(settings: Settings): DeclaredDelta[] {
           ? `${w.database.instances} × ${w.database.storage}, backups kept ${w.database.backupRetention}`
           : '(undeclared)',
     ),
+    row('blue-green promotion', (w) => (w.autoPromotion ? 'automatic' : 'manual')),
     row('public host', (w) => w.host),
     row('outside the cluster', (w) => Object.keys(w.external).join(', ') || 'none'),
     ...backendDeltas(settings),

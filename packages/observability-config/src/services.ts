@@ -22,6 +22,12 @@ const kitBlock = z.strictObject({
   environments: z.array(z.enum(DEPLOYED_ENVIRONMENTS)).default([...DEPLOYED_ENVIRONMENTS]),
   /** Its port on the host under `npm run dev -- --native`, where the services cannot share one. */
   nativePort: z.number().int().positive(),
+  /**
+   * How a new version reaches users in a cluster (Argo Rollouts): `blue-green` (a preview beside the
+   * active version, promoted whole) or `canary` (a growing share, analysed as it grows). Default: a
+   * plain Deployment's rolling update.
+   */
+  rollout: z.enum(['blue-green', 'canary']).optional(),
 });
 
 const memory = z.union([z.string(), z.number()]);
@@ -66,6 +72,8 @@ export interface CatalogueService {
   /** The variable holding the browser's Faro collector URL (a public address, set per environment). */
   browserCollector?: string;
   environments: DeployedEnvironment[];
+  /** How a new version reaches users in a cluster (x-kit `rollout`); a Deployment's rolling update when unset. */
+  rollout?: 'blue-green' | 'canary';
   /** How its image is built: the Dockerfile (from the repository root) and the stage. */
   build: { dockerfile: string; target?: string };
 }
@@ -161,6 +169,7 @@ export function loadServiceCatalogue(root: string): CatalogueService[] {
         ...(kit.data ? { data: kit.data } : {}),
         ...('FARO_COLLECTOR_URL' in env ? { browserCollector: 'FARO_COLLECTOR_URL' } : {}),
         environments: kit.environments,
+        ...(kit.rollout ? { rollout: kit.rollout } : {}),
         build: {
           dockerfile: spec.build?.dockerfile ?? 'Dockerfile',
           ...(spec.build?.target ? { target: spec.build.target } : {}),

@@ -108,6 +108,11 @@ const workloads = z.strictObject({
       backupRetention: z.string().regex(/^\d+[dwm]$/),
     })
     .optional(),
+  /**
+   * Whether a blue-green rollout (Argo Rollouts) promotes its preview by itself once the pre-promotion
+   * analysis passes, or waits for `kubectl argo rollouts promote`.
+   */
+  autoPromotion: z.boolean(),
   /** The public host (Ingress) and the Secret holding its TLS certificate. */
   host: z.string().regex(/^[a-z0-9.-]+$/),
   tlsSecret: z.string().min(1),
@@ -233,6 +238,32 @@ const settingsFile = z.strictObject({
       loki: release,
       /** Tempo, from the grafana-community `tempo-distributed` chart (appVersion = TEMPO_IMAGE). */
       tempo: release,
+      /**
+       * Argo Rollouts: the version whose CRDs the generated objects were validated against, where its
+       * controller runs (its web metrics reach the previews), and what every rollout does.
+       */
+      rollouts: z.strictObject({
+        version: z.string().regex(/^\d+\.\d+\.\d+$/),
+        controller: peer.omit({ port: true }),
+        /** The canary's traffic share at each step, in percent, ending at 100. */
+        canarySteps: z
+          .array(z.number().int().min(1).max(100))
+          .min(2)
+          .refine(
+            (steps) => steps.at(-1) === 100 && steps.every((s, i) => i === 0 || s > (steps[i - 1] ?? 0)),
+            {
+              message: 'rising percentages that end at 100',
+            },
+          ),
+        /** How long each canary step holds before the next. */
+        stepPause: duration,
+        /** The alerts whose expressions, scoped to the new version's pods, gate every rollout. */
+        gates: z.array(z.string()).min(1),
+        /** How often a gate is measured. */
+        analysisInterval: duration,
+        /** How long the previous version's pods are kept after a promotion: `undo` within it is instant. */
+        scaleDownDelaySeconds: z.number().int().min(30),
+      }),
       /** Where the services' images are pushed: <registry>/<service>:<tag>. */
       imageRegistry: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/),
       /** The in-cluster collector the services send OTLP to (NetworkPolicy egress and the endpoint). */

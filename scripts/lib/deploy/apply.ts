@@ -77,6 +77,9 @@ export async function applyPlan(plan: DeployPlan, options: ApplyOptions): Promis
   for (const job of plan.migrations) await waitFor(`job/${job.metadata.name}`, 'complete');
   options.log(`… applying ${plan.rollout.length} workloads`);
   await kubectl(['apply', '--server-side', '-f', '-'], stringify(plan.rollout));
+  for (const rollout of plan.rollout.filter((o) => o.kind === 'Rollout')) {
+    await waitForRollout(rollout.metadata.name, options);
+  }
   for (const deployment of plan.rollout.filter((o) => o.kind === 'Deployment')) {
     options.log(`… waiting for deployment/${deployment.metadata.name}`);
     await kubectl([
@@ -86,5 +89,49 @@ export async function applyPlan(plan: DeployPlan, options: ApplyOptions): Promis
       `deployment/${deployment.metadata.name}`,
       `--timeout=${options.timeout}`,
     ]);
+  }
+}
+
+/** kubectl's duration (10m, 90s) in milliseconds. */
+function milliseconds(duration: string): number {
+  const match = /^(\d+)(s|m|h)$/.exec(duration);
+  if (!match) throw new Error(`timeout ${duration}: give seconds, minutes or hours (90s, 10m, 1h)`);
+  return Number(match[1]) * { s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as 's' | 'm' | 'h'];
+}
+
+/**
+ * Waits for an Argo Rollout to settle: Healthy (the new version serves), or Paused with its preview
+ * ready when promotion is manual (production's blue-green: the deploy ends there and says how to
+ * promote). Degraded means its analysis failed and the rollout aborted: the deploy fails.
+ */
+export async function waitForRollout(name: string, options: ApplyOptions, poll = 5_000): Promise<string> {
+  const kubectl = kubectlOf(options);
+  const deadline = Date.now() + milliseconds(options.timeout);
+  options.log(`… waiting for rollout/${name}`);
+  for (;;) {
+    const status = (
+      await kubectl([
+        '--namespace',
+        options.namespace,
+        'get',
+        'rollout',
+        name,
+        '-o',
+        'jsonpath={.status.phase}|{.status.message}|{.status.observedGeneration}|{.metadata.generation}',
+      ])
+    ).stdout;
+    const [phase = '', message = '', observed = '', generation = ''] = status.split('|');
+    if (observed === generation) {
+      if (phase === 'Healthy') return phase;
+      if (phase === 'Paused' && /BlueGreenPause/.test(message)) {
+        options.log(
+          `  rollout/${name} waits for promotion: kubectl argo rollouts promote ${name} -n ${options.namespace}`,
+        );
+        return phase;
+      }
+      if (phase === 'Degraded') throw new Error(`rollout/${name} was aborted: ${message}`);
+    }
+    if (Date.now() > deadline) throw new Error(`rollout/${name} still ${phase || 'unknown'} after ${options.timeout}`);
+    await new Promise((resolve) => setTimeout(resolve, poll));
   }
 }

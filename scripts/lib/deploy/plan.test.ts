@@ -15,10 +15,12 @@ describe('npm run deploy: the order of a deploy', () => {
       'marketplace-migrate',
     ]);
     // The Jobs come after the first step; Deployments only in the last, after the Jobs completed.
-    expect(plan.prepare.some((o) => o.kind === 'Deployment' || o.kind === 'Job')).toBe(false);
+    expect(plan.prepare.some((o) => ['Deployment', 'Rollout', 'Job'].includes(o.kind))).toBe(false);
     // The kit ships a managed database: no Cluster to wait for.
     expect(plan.databases).toEqual([]);
-    expect(plan.rollout.map((o) => o.kind)).toContain('Deployment');
+    expect(plan.rollout.map((o) => o.kind)).toContain('Rollout');
+    // The analyses a Rollout names exist before it starts.
+    expect(plan.prepare.map((o) => o.kind)).toContain('AnalysisTemplate');
     // What a Job needs is in the first step: its namespace, ServiceAccount and ConfigMaps.
     expect(plan.prepare.map((o) => o.kind)).toEqual(
       expect.arrayContaining(['Namespace', 'ServiceAccount', 'ConfigMap']),

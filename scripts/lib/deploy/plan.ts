@@ -6,8 +6,8 @@ export interface Manifest {
   metadata: { name: string; namespace?: string; labels?: Record<string, string> };
 }
 
-/** Workloads that serve traffic: they change only after the migrations have run. */
-const ROLLED_OUT = new Set(['Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget']);
+/** Workloads that serve traffic (Argo Rollouts' too): they change only after the migrations have run. */
+const ROLLED_OUT = new Set(['Deployment', 'Rollout', 'HorizontalPodAutoscaler', 'PodDisruptionBudget']);
 
 export interface DeployPlan {
   /** Everything the migrations need and nothing that serves: namespace, config, policies, a database. */

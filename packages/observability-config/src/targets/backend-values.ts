@@ -16,13 +16,17 @@ import { KUBERNETES_ENVIRONMENTS } from '../settings.ts';
 import { yamlDocument } from './compose.ts';
 import { hours } from './compose-settings.ts';
 
-/** A pinned image's tag from images.env (LOKI_IMAGE=grafana/loki:3.7.6 → 3.7.6). */
-export function imageTag(root: string, variable: string): string {
+/** An image images.env pins (LOKI_IMAGE=grafana/loki:3.7.6). */
+export function pinnedImage(root: string, variable: string): string {
   const pins = readFileSync(path.join(root, 'images.env'), 'utf8');
   const image = new RegExp(`^${variable}=(\\S+)$`, 'm').exec(pins)?.[1];
-  const tag = image?.split(':').at(-1);
-  if (!image || !tag || !image.includes(':')) throw new Error(`images.env pins no ${variable}=<image>:<tag>`);
-  return tag;
+  if (!image?.includes(':')) throw new Error(`images.env pins no ${variable}=<image>:<tag>`);
+  return image;
+}
+
+/** A pinned image's tag (grafana/loki:3.7.6 → 3.7.6). */
+export function imageTag(root: string, variable: string): string {
+  return pinnedImage(root, variable).split(':').at(-1) ?? '';
 }
 
 interface ComposeLoki {

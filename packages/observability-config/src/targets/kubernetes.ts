@@ -19,7 +19,9 @@ import type { CatalogueService } from '../services.ts';
 import { COMPOSE_FILE, loadDatabaseFacts } from '../services.ts';
 import type { DeployedEnvironment, Receiver, Settings } from '../settings.ts';
 import { KUBERNETES_ENVIRONMENTS, thresholdFor } from '../settings.ts';
+import { pinnedImage } from './backend-values.ts';
 import { DASHBOARD_FOLDER, yamlDocument } from './compose.ts';
+import { POD_TEMPLATE_HASH, SMOKE_SCRIPT } from './rollouts.ts';
 import { ENVIRONMENT_CONFIG_MAP, imageName, placement, renderWorkloads } from './workloads.ts';
 
 /** Kubernetes rejects a last-applied-configuration annotation of 262144 bytes or more. */
@@ -72,6 +74,8 @@ function podMonitor(interval: string | undefined, settings: Settings): PodMonito
       jobLabel: 'app.kubernetes.io/name',
       selector: { matchLabels: { 'app.kubernetes.io/part-of': 'telemetry-kit' } },
       podMetricsEndpoints: [{ port: 'http', path: '/metrics', ...(interval ? { interval } : {}) }],
+      // Each version's pods (Argo Rollouts' label) on their series: the rollout gates select the new ones.
+      podTargetLabels: [POD_TEMPLATE_HASH],
     },
   });
 }
@@ -231,7 +235,11 @@ export function renderKubernetes(
   catalogue: CatalogueService[],
   root: string,
 ): Map<string, string> {
-  const workloads = renderWorkloads(catalogue, settings, loadDatabaseFacts(root));
+  const workloads = renderWorkloads(catalogue, settings, loadDatabaseFacts(root), {
+    ruleFiles,
+    smokeScript: readFileSync(path.join(root, SMOKE_SCRIPT), 'utf8'),
+    nodeImage: pinnedImage(root, 'NODE_IMAGE'),
+  });
   const version = releaseVersion(root);
   const image = (service: string) => ({
     name: imageName(service),

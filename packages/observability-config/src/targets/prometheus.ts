@@ -11,6 +11,8 @@ export interface ScrapeJob {
   job: string;
   targets: string[];
   metricsPath?: string;
+  /** Labels of single targets (a rollout's pod-template hash, as the PodMonitor copies it in a cluster). */
+  targetLabels?: Record<string, Record<string, string>>;
 }
 
 export const RULES_DIR = '/etc/prometheus/rules';
@@ -46,7 +48,9 @@ export function renderPrometheusConfig(
     scrape_configs: options.jobs.map((j) => ({
       job_name: j.job,
       metrics_path: j.metricsPath ?? '/metrics',
-      static_configs: [{ targets: j.targets }],
+      static_configs: j.targetLabels
+        ? j.targets.map((t) => ({ targets: [t], ...(j.targetLabels?.[t] ? { labels: j.targetLabels[t] } : {}) }))
+        : [{ targets: j.targets }],
     })),
   });
 }

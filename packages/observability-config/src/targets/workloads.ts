@@ -15,13 +15,24 @@ import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import type { RuleFile } from '../rules.ts';
 import type { CatalogueService, DatabaseFacts } from '../services.ts';
 import type { DeployedEnvironment, Settings, WorkloadSettings } from '../settings.ts';
 import { KUBERNETES_ENVIRONMENTS } from '../settings.ts';
 import { FARO_PATH } from './alloy-values.ts';
 import { databaseEgress, databaseObjects, databaseSecret } from './database.ts';
+import {
+  analysisTemplates,
+  previewService,
+  rolloutOf,
+  SMOKE,
+  smokeObjects,
+  workloadKind,
+} from './rollouts.ts';
 
 type Model = { toJSON(): unknown };
+/** A plain object where no kubernetes-models class exists (Argo Rollouts' kinds). */
+const plain = (object: unknown): Model => ({ toJSON: () => object });
 const NAME = 'app.kubernetes.io/name';
 const COMPONENT = 'app.kubernetes.io/component';
 /** The ConfigMap the overlays generate with what differs per environment (DEPLOYMENT_ENVIRONMENT). */
@@ -165,6 +176,10 @@ function networkPolicy(service: CatalogueService, catalogue: CatalogueService[],
         ...(callers.length > 0 ? [{ from: callers.map(inNamespace), ports: http }] : []),
         { from: [elsewhere(prometheus)], ports: http },
         ...(service.public ? [{ from: [elsewhere(ingress)], ports: http }] : []),
+        // A preview's pre-promotion analysis: the controller's readiness check and the smoke journey's Job.
+        ...(service.rollout === 'blue-green'
+          ? [{ from: [elsewhere(settings.kubernetes.rollouts.controller), inNamespace(SMOKE)], ports: http }]
+          : []),
       ],
       egress: [
         ...callees.map((callee) => ({
@@ -175,6 +190,33 @@ function networkPolicy(service: CatalogueService, catalogue: CatalogueService[],
       ],
     },
   });
+}
+
+/** The service's Deployment, or its Rollout when it names a strategy (x-kit `rollout`). */
+function workload(
+  service: CatalogueService,
+  spec: ConstructorParameters<typeof Deployment>[0] & object,
+  settings: Settings,
+): Model {
+  const deployment = new Deployment(spec);
+  if (!service.rollout) return deployment;
+  return plain(rolloutOf(deployment.toJSON() as Parameters<typeof rolloutOf>[0], service, settings));
+}
+
+/** Its Service, and a blue-green rollout's preview Service beside it. */
+function services(service: CatalogueService): Model[] {
+  const active = new Service({
+    metadata: { name: service.name, labels: labels(service.name) },
+    spec: {
+      selector: labels(service.name),
+      ports: [{ name: 'http', port: service.port, targetPort: 'http', protocol: 'TCP' }],
+    },
+  });
+  if (service.rollout !== 'blue-green') return [active];
+  return [
+    active,
+    plain(previewService(active.toJSON() as Parameters<typeof previewService>[0], service.name)),
+  ];
 }
 
 /** One service's objects, in apply order. */
@@ -192,35 +234,33 @@ function serviceObjects(
       metadata: { name: `${service.name}-env`, labels: labels(service.name) },
       data: environment(service, catalogue, settings),
     }),
-    new Deployment({
-      metadata: { name: service.name, labels: labels(service.name) },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: labels(service.name) },
-        template: {
-          metadata: { labels: podLabels(service.name) },
-          spec: {
-            ...podSpec(service, settings),
-            // Replicas on different nodes when there are several (production), never blocking one.
-            topologySpreadConstraints: [
-              {
-                maxSkew: 1,
-                topologyKey: 'kubernetes.io/hostname',
-                whenUnsatisfiable: 'ScheduleAnyway',
-                labelSelector: { matchLabels: labels(service.name) },
-              },
-            ],
+    workload(
+      service,
+      {
+        metadata: { name: service.name, labels: labels(service.name) },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: labels(service.name) },
+          template: {
+            metadata: { labels: podLabels(service.name) },
+            spec: {
+              ...podSpec(service, settings),
+              // Replicas on different nodes when there are several (production), never blocking one.
+              topologySpreadConstraints: [
+                {
+                  maxSkew: 1,
+                  topologyKey: 'kubernetes.io/hostname',
+                  whenUnsatisfiable: 'ScheduleAnyway',
+                  labelSelector: { matchLabels: labels(service.name) },
+                },
+              ],
+            },
           },
         },
       },
-    }),
-    new Service({
-      metadata: { name: service.name, labels: labels(service.name) },
-      spec: {
-        selector: labels(service.name),
-        ports: [{ name: 'http', port: service.port, targetPort: 'http', protocol: 'TCP' }],
-      },
-    }),
+      settings,
+    ),
+    ...services(service),
     networkPolicy(service, catalogue, settings),
   ];
   if (service.migrate) {
@@ -309,12 +349,24 @@ export interface WorkloadFiles {
   >;
 }
 
+/** What the rollouts need beside the catalogue: the rules their gates come from, the smoke journey. */
+export interface RolloutSources {
+  ruleFiles: RuleFile[];
+  smokeScript: string;
+  nodeImage: string;
+}
+
 export function renderWorkloads(
   catalogue: CatalogueService[],
   settings: Settings,
   database: DatabaseFacts,
+  rollouts: RolloutSources,
 ): WorkloadFiles {
   const base = new Map<string, Model[]>([['namespace.yaml', namespaceObjects(settings)]]);
+  const progressive = catalogue.some((s) => s.rollout);
+  if (catalogue.some((s) => s.rollout === 'blue-green')) {
+    base.set('smoke.yaml', smokeObjects(rollouts.smokeScript, catalogue).map(plain));
+  }
   const components = new Map<string, Model[]>();
   for (const service of catalogue) {
     const where = placement(service);
@@ -326,11 +378,29 @@ export function renderWorkloads(
     const workloads = settings.environments[env].workloads as WorkloadSettings;
     const running = catalogue.filter((s) => runsIn(s, env));
     const objects: Model[] = databaseObjects(env, settings, catalogue, database);
+    // The gates as this environment runs its alerts (scope, threshold deltas).
+    if (progressive) {
+      objects.push(...analysisTemplates(rollouts.ruleFiles, settings, env, rollouts.nodeImage).map(plain));
+    }
     const patches: Array<{ target: Record<string, string>; patch: unknown[] }> = [];
     for (const service of running) {
+      const { apiVersion: _apiVersion, ...kind } = workloadKind(service);
+      const target = { ...kind, name: service.name };
+      if (service.rollout === 'blue-green') {
+        patches.push({
+          target,
+          patch: [
+            {
+              op: 'replace',
+              path: '/spec/strategy/blueGreen/autoPromotionEnabled',
+              value: workloads.autoPromotion,
+            },
+          ],
+        });
+      }
       if (workloads.replicas !== 1) {
         patches.push({
-          target: { group: 'apps', version: 'v1', kind: 'Deployment', name: service.name },
+          target,
           patch: [{ op: 'replace', path: '/spec/replicas', value: workloads.replicas }],
         });
       }
@@ -361,7 +431,7 @@ export function renderWorkloads(
           }),
         );
         patches.push({
-          target: { group: 'apps', version: 'v1', kind: 'Deployment', name: service.name },
+          target,
           patch: [
             {
               op: 'replace',
@@ -376,7 +446,11 @@ export function renderWorkloads(
           new HorizontalPodAutoscaler({
             metadata: { name: service.name, labels: labels(service.name) },
             spec: {
-              scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: service.name },
+              scaleTargetRef: {
+                apiVersion: workloadKind(service).apiVersion,
+                kind: kind.kind,
+                name: service.name,
+              },
               minReplicas: workloads.replicas,
               maxReplicas: workloads.autoscale.max,
               metrics: [
@@ -402,7 +476,7 @@ export function renderWorkloads(
         });
         if (external.secret) {
           patches.push({
-            target: { group: 'apps', version: 'v1', kind: 'Deployment', name: service.name },
+            target,
             patch: [
               {
                 op: 'add',
