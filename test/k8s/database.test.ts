@@ -42,7 +42,7 @@ describe('the CloudNativePG database mode (kubernetes.database.provider: cloudna
 
   beforeAll(async () => {
     root = mkdtempSync(path.join(tmpdir(), 'kit-cnpg-'));
-    for (const entry of ['grafana', 'compose', 'images.env', 'package.json']) {
+    for (const entry of ['grafana', 'compose', 'flags', 'scripts/smoke', 'images.env', 'package.json']) {
       cpSync(path.join(REPO_ROOT, entry), path.join(root, entry), { recursive: true });
     }
     // The dashboards are TypeScript modules importing the workspace's packages.

@@ -6,6 +6,7 @@ import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
 import { loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
 import type { DeployedEnvironment } from '@telemetry-kit/observability-config/settings';
 import { KUBERNETES_ENVIRONMENTS, loadSettings } from '@telemetry-kit/observability-config/settings';
+import { renderFlags } from '@telemetry-kit/observability-config/targets/flags';
 import { describe, expect, it } from 'vitest';
 import type { K8sObject } from './rendered.ts';
 import { modelFor, podTemplate, rendered, SERVING_KINDS } from './rendered.ts';
@@ -144,6 +145,27 @@ describe.each(KUBERNETES_ENVIRONMENTS)('k8s/overlays/%s', (env) => {
       );
       if (hpa)
         expect((hpa.spec as { scaleTargetRef: { kind: string } }).scaleTargetRef.kind).toBe(workload?.kind);
+    }
+  });
+
+  it('mounts the environment’s feature flags into every service, where FLAGS_FILE points', () => {
+    const flags = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'telemetry-kit-flags');
+    expect(flags?.data?.['flags.json']).toBe(renderFlags(REPO_ROOT, settings, env));
+    for (const workload of workloads.filter((o) => SERVING_KINDS.has(o.kind))) {
+      const template = podTemplate(workload) as unknown as {
+        spec: {
+          volumes: Array<{ name: string; configMap?: { name: string } }>;
+          containers: Array<{ volumeMounts: Array<{ name: string; mountPath: string; subPath?: string }> }>;
+        };
+      };
+      const volume = template.spec.volumes.find((v) => v.configMap?.name === 'telemetry-kit-flags');
+      const mount = template.spec.containers[0]?.volumeMounts.find((m) => m.name === volume?.name);
+      // No subPath: only a directory mount sees the kubelet's updates of the ConfigMap.
+      expect(mount?.subPath, workload.metadata.name).toBeUndefined();
+      const env = objects.find(
+        (o) => o.kind === 'ConfigMap' && o.metadata.name === `${workload.metadata.name}-env`,
+      );
+      expect(env?.data?.FLAGS_FILE, workload.metadata.name).toBe(`${mount?.mountPath}/flags.json`);
     }
   });
 

@@ -240,6 +240,15 @@ describe('npm run parity', { timeout: 60_000 }, () => {
     );
   });
 
+  it("catches an environment's feature flags deployed otherwise than declared", () => {
+    const root = tamperedCopy('k8s/overlays/production/workloads.yaml', (t) =>
+      t.replace('"defaultVariant": "off"', '"defaultVariant": "on"'),
+    );
+    expect(runParity(root).drift).toContain(
+      'production: ConfigMap telemetry-kit-flags does not hold the flags grafana/environments.yaml declares for production — run npm run generate',
+    );
+  });
+
   it('catches a threshold delta naming no alert, which would silently change nothing', () => {
     const root = tamperedCopy('grafana/environments.yaml', (t) =>
       t.replace('- alert: LLMLatencyHigh', '- alert: LLMLatencyHihg'),

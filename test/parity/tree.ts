@@ -15,6 +15,8 @@ const PARTS = [
   TARGET.composePrometheus,
   TARGET.composeLoki,
   TARGET.composeTempo,
+  // The flag definition: each environment's flags are rendered from it.
+  'flags',
 ];
 
 export function copyDeployedTree(): { root: string; remove: () => void } {

@@ -25,8 +25,9 @@ import {
 } from './settings.ts';
 import { TEMPO_CHART_RETENTION } from './targets/backend-values.ts';
 import { composeDeployedValues } from './targets/compose-settings.ts';
+import { renderFlags } from './targets/flags.ts';
 import { type TERRAFORM_ENVIRONMENTS, TFVARS_FILE, terraformVariables } from './targets/terraform.ts';
-import { ENVIRONMENT_CONFIG_MAP } from './targets/workloads.ts';
+import { ENVIRONMENT_CONFIG_MAP, FLAGS_CONFIG_MAP, FLAGS_KEY } from './targets/workloads.ts';
 
 export type ArtifactKind = 'dashboard' | 'rule group' | 'terraform call' | 'workload' | 'object';
 
@@ -245,6 +246,12 @@ function kubernetesInventory(
     drift,
   );
   const objects = buildOverlay(root, env);
+  const flags = objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === FLAGS_CONFIG_MAP);
+  if (flags?.data?.[FLAGS_KEY] !== renderFlags(root, settings, env)) {
+    drift.push(
+      `${env}: ConfigMap ${FLAGS_CONFIG_MAP} does not hold the flags ${SOURCE.settings} declares for ${env} — run npm run generate`,
+    );
+  }
   artifacts.push(...workloadArtifacts(objects, settings, env));
   artifacts.push(
     ...deployedObjects(objects, settings, env, catalogue, drift).map(({ name, normalized }) => ({
@@ -402,19 +409,23 @@ function workloadArtifacts(
   env: DeployedEnvironment,
 ): Artifact[] {
   const external = Object.keys(settings.environments[env].workloads?.external ?? {});
-  return objects
-    .filter((o) => WORKLOAD_KINDS.has(o.kind ?? '') && !DECLARED_KINDS.has(o.kind ?? ''))
-    .filter((o) => !(o.kind === 'ConfigMap' && o.metadata?.labels?.grafana_dashboard !== undefined))
-    .filter((o) => !o.metadata?.name?.startsWith(ENVIRONMENT_CONFIG_MAP))
-    .filter(
-      (o) => !(o.kind === 'NetworkPolicy' && external.some((c) => o.metadata?.name?.endsWith(`-to-${c}`))),
-    )
-    .map((o) => ({
-      kind: 'workload' as const,
-      name: `${o.kind}/${o.metadata?.name ?? '(unnamed)'}`,
-      hash: hash(normalizeWorkload(o, settings, env)),
-      source: 'kustomize',
-    }));
+  return (
+    objects
+      .filter((o) => WORKLOAD_KINDS.has(o.kind ?? '') && !DECLARED_KINDS.has(o.kind ?? ''))
+      .filter((o) => !(o.kind === 'ConfigMap' && o.metadata?.labels?.grafana_dashboard !== undefined))
+      .filter((o) => !o.metadata?.name?.startsWith(ENVIRONMENT_CONFIG_MAP))
+      // Its flags are declared per environment; kubernetesInventory compares them with the declaration.
+      .filter((o) => !(o.kind === 'ConfigMap' && o.metadata?.name === FLAGS_CONFIG_MAP))
+      .filter(
+        (o) => !(o.kind === 'NetworkPolicy' && external.some((c) => o.metadata?.name?.endsWith(`-to-${c}`))),
+      )
+      .map((o) => ({
+        kind: 'workload' as const,
+        name: `${o.kind}/${o.metadata?.name ?? '(unnamed)'}`,
+        hash: hash(normalizeWorkload(o, settings, env)),
+        source: 'kustomize',
+      }))
+  );
 }
 
 function declaredDeltas(settings: Settings): DeclaredDelta[] {

@@ -21,8 +21,15 @@ import type { DeployedEnvironment, Receiver, Settings } from '../settings.ts';
 import { KUBERNETES_ENVIRONMENTS, thresholdFor } from '../settings.ts';
 import { pinnedImage } from './backend-values.ts';
 import { DASHBOARD_FOLDER, yamlDocument } from './compose.ts';
+import { FLAG_DEFINITION, renderFlags } from './flags.ts';
 import { POD_TEMPLATE_HASH, SMOKE_SCRIPT } from './rollouts.ts';
-import { ENVIRONMENT_CONFIG_MAP, imageName, placement, renderWorkloads } from './workloads.ts';
+import {
+  ENVIRONMENT_CONFIG_MAP,
+  flagsConfigMap,
+  imageName,
+  placement,
+  renderWorkloads,
+} from './workloads.ts';
 
 /** Kubernetes rejects a last-applied-configuration annotation of 262144 bytes or more. */
 export const ANNOTATION_LIMIT_BYTES = 262_144;
@@ -319,7 +326,10 @@ export function renderKubernetes(
     ];
     files.set(
       `${dir}/workloads.yaml`,
-      manifests(`the ${env} workloads in ${SOURCE.settings} and ${COMPOSE_FILE}`, overlay?.objects ?? []),
+      manifests(`the ${env} workloads in ${SOURCE.settings}, ${COMPOSE_FILE} and ${FLAG_DEFINITION}`, [
+        ...(overlay?.objects ?? []),
+        flagsConfigMap(renderFlags(root, settings, env)),
+      ]),
     );
     if (!sharedInterval) {
       patches.push({

@@ -49,7 +49,10 @@ export function renderPrometheusConfig(
       job_name: j.job,
       metrics_path: j.metricsPath ?? '/metrics',
       static_configs: j.targetLabels
-        ? j.targets.map((t) => ({ targets: [t], ...(j.targetLabels?.[t] ? { labels: j.targetLabels[t] } : {}) }))
+        ? j.targets.map((t) => ({
+            targets: [t],
+            ...(j.targetLabels?.[t] ? { labels: j.targetLabels[t] } : {}),
+          }))
         : [{ targets: j.targets }],
     })),
   });

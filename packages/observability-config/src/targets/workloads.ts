@@ -35,6 +35,16 @@ type Model = { toJSON(): unknown };
 const plain = (object: unknown): Model => ({ toJSON: () => object });
 const NAME = 'app.kubernetes.io/name';
 const COMPONENT = 'app.kubernetes.io/component';
+/** The feature flags of the environment (targets/flags.ts), mounted into every service; edits reload live. */
+export const FLAGS_CONFIG_MAP = 'telemetry-kit-flags';
+const FLAGS_DIR = '/etc/telemetry-kit/flags';
+export const FLAGS_KEY = 'flags.json';
+
+/** The flags ConfigMap of an environment, holding its rendered flag file. */
+export function flagsConfigMap(flags: string): Model {
+  return new ConfigMap({ metadata: { name: FLAGS_CONFIG_MAP }, data: { [FLAGS_KEY]: flags } });
+}
+
 /** The ConfigMap the overlays generate with what differs per environment (DEPLOYMENT_ENVIRONMENT). */
 export const ENVIRONMENT_CONFIG_MAP = 'telemetry-environment';
 const RESTRICTED_USER = 1000; // `node` in the service images (USER node)
@@ -77,6 +87,8 @@ function environment(service: CatalogueService, catalogue: CatalogueService[], s
     OTEL_EXPORTER_OTLP_ENDPOINT: settings.kubernetes.collector.otlpEndpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
     OTEL_TRACES_SAMPLER: 'parentbased_always_on',
+    // A directory mount (no subPath), so the kubelet's update of the ConfigMap reaches the running pod.
+    FLAGS_FILE: `${FLAGS_DIR}/${FLAGS_KEY}`,
   };
   for (const [callee, variable] of Object.entries(service.calls)) {
     // Services by name: Kubernetes DNS resolves them in the namespace as compose's network does.
@@ -135,12 +147,14 @@ function podSpec(service: CatalogueService, settings: Settings, command?: string
         volumeMounts: [
           { name: 'tmp', mountPath: '/tmp' },
           ...(service.data && !command ? [{ name: 'data', mountPath: service.data }] : []),
+          ...(command ? [] : [{ name: 'flags', mountPath: FLAGS_DIR, readOnly: true }]),
         ],
       },
     ],
     volumes: [
       { name: 'tmp', emptyDir: {} },
       ...(service.data && !command ? [{ name: 'data', emptyDir: {} }] : []),
+      ...(command ? [] : [{ name: 'flags', configMap: { name: FLAGS_CONFIG_MAP } }]),
     ],
   };
 }
