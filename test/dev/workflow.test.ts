@@ -53,7 +53,7 @@ describe('the GitHub Actions workflow', () => {
     const uses = (job?.steps ?? []).map((step) => step.uses ?? '');
     const runs = (job?.steps ?? []).map((step) => step.run?.trim() ?? '');
     expect(uses.some((u) => u.startsWith('helm/kind-action@'))).toBe(true);
-    const ready = 'kubectl -n telemetry-kit wait --for=condition=Available deployment --all --timeout=5m';
+    const ready = 'bash scripts/ci/kind-ready.sh';
     const order = [
       'bash scripts/ci/kind-images.sh staging kit',
       'bash scripts/ci/kind-prerequisites.sh staging',
@@ -72,6 +72,10 @@ describe('the GitHub Actions workflow', () => {
     // Production's workloads are waited for too, after its deploy.
     expect(runs.findLastIndex((run) => run.startsWith(ready))).toBeGreaterThan(order.at(-1) ?? 0);
     expect(runs.some((run) => run.includes('--dry-run'))).toBe(false);
+    // Then the progressive delivery: one blue-green promotion, one aborted canary.
+    expect(runs.indexOf('bash scripts/ci/kind-rollouts.sh')).toBeGreaterThan(
+      runs.findLastIndex((run) => run.startsWith(ready)),
+    );
   });
 
   it('renders the observability stack’s charts with the generated values, where charts can be downloaded', () => {
