@@ -36,12 +36,30 @@ describe('runbooks (docs/runbooks)', () => {
       expect(command, 'kubectl without the namespace acts on whatever namespace kubectl points at').toMatch(
         new RegExp(`(^| )(-n|--namespace)[ =]${namespace}( |$)`),
       );
-      const verb = command.replace(/ (-n|--namespace)[ =]\S+/, '').split(/\s+/)[1];
+      const words = command.replace(/ (-n|--namespace)[ =]\S+/, '').split(/\s+/);
+      const verb = words[1] ?? '';
+      // Argo Rollouts' plugin, once the overlays run Rollouts: its verbs for a rollout.
+      const plugin = /kind: Rollout\b/.test(k8sText) && verb === 'argo' && words[2] === 'rollouts';
+      if (plugin) {
+        expect(['get', 'status', 'promote', 'abort', 'undo', 'retry', 'list']).toContain(words[3]);
+        return;
+      }
       expect(['get', 'logs', 'describe', 'rollout', 'scale', 'top'], `kubectl ${verb} (a plugin?)`).toContain(
         verb,
       );
     },
   );
+
+  it('undo a service with the command its workload kind takes: Argo Rollouts for a Rollout', () => {
+    const rollouts = [...k8sText.matchAll(/kind: Rollout\nmetadata:\n(?: {2}.*\n)*? {2}name: (\S+)/g)].map(
+      (m) => m[1],
+    );
+    expect(rollouts.length).toBeGreaterThan(0);
+    for (const { file, command } of commands) {
+      const deployment = /rollout undo deployment\/(\S+)/.exec(command)?.[1];
+      if (deployment) expect(rollouts, `${file}: ${command}`).not.toContain(deployment);
+    }
+  });
 
   it.each(commands.filter((c) => c.command.startsWith('npm run ')).map((c) => [c.file, c.command]))(
     '%s: `%s` is a script of package.json',
