@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { buildOverlay } from '@telemetry-kit/observability-config/parity';
 import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
 import { loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
+import { PRE_PROMOTION_TEMPLATE, SMOKE } from '@telemetry-kit/observability-config/targets/rollouts';
 import type { StartedPostgres } from '@telemetry-kit/service-kit/testing';
 import { startPostgres } from '@telemetry-kit/service-kit/testing';
 import type { StartedServiceContainer } from '@telemetry-kit/testkit';
-import { ServiceContainer } from '@telemetry-kit/testkit';
+import { resolveImage, ServiceContainer } from '@telemetry-kit/testkit';
 import { describeWithContainers } from '@telemetry-kit/testkit/vitest';
 import type { StartedNetwork } from 'testcontainers';
 import { GenericContainer, Network, Wait } from 'testcontainers';
@@ -13,6 +15,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 
 const exec = promisify(execFile);
 const docker = async (...args: string[]) => (await exec('docker', args)).stdout.trim();
+
+interface SmokeJobSpec {
+  template: { spec: { containers: Array<{ image: string; command: string[] }> } };
+}
 
 describeWithContainers(
   'the service images, run as containers',
@@ -139,6 +145,42 @@ describeWithContainers(
       const audio = Buffer.from(await (await fetch(`${gateway.url}${audioUrl}`)).arrayBuffer());
       expect(audio.toString('ascii', 0, 4)).toBe('RIFF');
       expect(audio.length).toBeGreaterThan(20_000);
+    });
+
+    it('passes the pre-promotion smoke journey, run as its Job runs it, against the gateway', async () => {
+      // The Job of the pre-promotion AnalysisTemplate the overlays ship: its image, its command, the
+      // journey from its ConfigMap; the preview URL is the gateway container here.
+      const objects = buildOverlay(REPO_ROOT, 'production') as Array<{
+        kind: string;
+        metadata: { name: string };
+        spec?: { metrics: Array<{ name: string; provider: { job?: { spec: SmokeJobSpec } } }> };
+        data?: Record<string, string>;
+      }>;
+      const template = objects.find(
+        (o) => o.kind === 'AnalysisTemplate' && o.metadata.name === PRE_PROMOTION_TEMPLATE,
+      );
+      const job = template?.spec?.metrics.find((m) => m.name === 'smoke')?.provider.job?.spec;
+      const [container] = job?.template.spec.containers ?? [];
+      const script = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === SMOKE)?.data?.[
+        'journey.mjs'
+      ];
+      if (!container || !script) throw new Error('no smoke Job or script in the production overlay');
+      const run = async (journey: string) => {
+        const command = container.command.map((arg) =>
+          arg.replace('{{args.preview-url}}', 'http://gateway:8080').replace('{{args.journey}}', journey),
+        );
+        const smoke = await new GenericContainer(resolveImage('NODE_IMAGE'))
+          .withNetwork(network)
+          .withCopyContentToContainer([{ content: script, target: '/smoke/journey.mjs' }])
+          .withCommand(command)
+          .withWaitStrategy(Wait.forOneShotStartup())
+          .withStartupTimeout(60_000)
+          .start();
+        await smoke.stop();
+      };
+      await run('api');
+      // A journey that cannot pass fails the Job (a one-shot start that exits non-zero throws).
+      await expect(run('page')).rejects.toThrow();
     });
 
     it('shuts down gracefully on SIGTERM (exit code 0)', async () => {
