@@ -27,9 +27,10 @@ const panelsOf = (d: DashboardSource) =>
   ((asFile(d).panels as Json[]) ?? []).flatMap((p) => [p, ...((p.panels as Json[]) ?? [])]);
 
 describe('the dashboards in grafana/dashboards', () => {
-  it('are the seven the kit promises', () => {
+  it('are the eight the kit promises', () => {
     expect(dashboards.map((d) => d.uid).sort()).toEqual([
       'kit-errors',
+      'kit-experiments',
       'kit-frontend',
       'kit-marketplace',
       'kit-resources',

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -8,7 +8,7 @@ import {
   staleFiles,
   writeTargets,
 } from '@telemetry-kit/observability-config/generate';
-import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
+import { REPO_ROOT, SOURCE } from '@telemetry-kit/observability-config/paths';
 import { COMPOSE_SETTINGS_FILES } from '@telemetry-kit/observability-config/targets/compose-settings';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -73,9 +73,12 @@ describe('npm run generate', () => {
 
   it('writes one file per dashboard for compose, kustomize and Terraform, and a rule file per source file', () => {
     const count = (pattern: RegExp) => [...files.keys()].filter((f) => pattern.test(f)).length;
-    expect(count(/^compose\/grafana\/provisioning\/dashboards\/telemetry-kit\/.*\.json$/)).toBe(7);
-    expect(count(/^k8s\/base\/dashboards\/.*\.yaml$/)).toBe(7);
-    expect(count(/^terraform\/modules\/grafana\/dashboards\/.*\.json$/)).toBe(7);
+    const dashboards = readdirSync(path.join(REPO_ROOT, SOURCE.dashboards)).filter((f) => f.endsWith('.ts'));
+    expect(count(/^compose\/grafana\/provisioning\/dashboards\/telemetry-kit\/.*\.json$/)).toBe(
+      dashboards.length,
+    );
+    expect(count(/^k8s\/base\/dashboards\/.*\.yaml$/)).toBe(dashboards.length);
+    expect(count(/^terraform\/modules\/grafana\/dashboards\/.*\.json$/)).toBe(dashboards.length);
     expect(count(/^compose\/prometheus\/rules\/.*\.yml$/)).toBe(5);
     expect(count(/^k8s\/base\/rules\/.*\.yaml$/)).toBe(5);
   });
