@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
 import { loadSettings } from '@telemetry-kit/observability-config/settings';
+import { FLAGS_CONFIG_MAP } from '@telemetry-kit/observability-config/targets/workloads';
 import { describe, expect, it } from 'vitest';
 
 // A runbook is read at 3 a.m.: every command it names must exist and work as written.
@@ -42,6 +43,15 @@ describe('runbooks (docs/runbooks)', () => {
       const plugin = /kind: Rollout\b/.test(k8sText) && verb === 'argo' && words[2] === 'rollouts';
       if (plugin) {
         expect(['get', 'status', 'promote', 'abort', 'undo', 'retry', 'list']).toContain(words[3]);
+        return;
+      }
+      // The emergency flag flip: the one object a runbook edits in place is the flags ConfigMap.
+      if (verb === 'edit') {
+        expect(words.slice(2), 'kubectl edit of anything but the flags ConfigMap').toEqual([
+          'configmap',
+          FLAGS_CONFIG_MAP,
+        ]);
+        expect(k8sText, 'the overlays ship the flags ConfigMap').toContain(`name: ${FLAGS_CONFIG_MAP}\n`);
         return;
       }
       expect(['get', 'logs', 'describe', 'rollout', 'scale', 'top'], `kubectl ${verb} (a plugin?)`).toContain(
