@@ -47,9 +47,11 @@ export function referenceAppServices(): CatalogueService[] {
 /**
  * The reference application on this machine, from the service catalogue: Postgres in a container, the
  * schema owners' migrations run as the one-shot step, then the gateway and every service it reaches,
- * callees first, as processes exporting to one telemetry sink.
+ * callees first, as processes exporting to one telemetry sink. `env` is set on every service (FLAGS_FILE).
  */
-export async function startReferenceApp(): Promise<ReferenceApp> {
+export async function startReferenceApp(
+  options: { env?: Record<string, string> } = {},
+): Promise<ReferenceApp> {
   const sink = await TelemetrySink.start();
   const postgres = await startPostgres();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rituals-e2e-'));
@@ -63,7 +65,7 @@ export async function startReferenceApp(): Promise<ReferenceApp> {
         await runOneShot(path.join('services', service.name, script), args, { DATABASE_URL: postgres.url });
     }
     for (const service of order) {
-      const env: Record<string, string> = { ...EXTRA_ENV[service.name] };
+      const env: Record<string, string> = { ...EXTRA_ENV[service.name], ...options.env };
       for (const [callee, variable] of Object.entries(service.calls)) {
         if (callee === 'postgres') {
           env[variable] = postgres.url;
