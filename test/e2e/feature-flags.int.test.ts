@@ -2,7 +2,7 @@
 // reading one flag file (FLAGS_FILE), as compose and the clusters run them. A variant per user from
 // fractional targeting, recorded on the server span and as a bounded metric label, never the user id;
 // the LLM kill switch flipped by editing the file while the services run.
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
