@@ -16,7 +16,9 @@ async function step(name, path, init, expected) {
   const response = await fetch(new URL(path, base), { ...init, signal: AbortSignal.timeout(15_000) });
   const body = await response.text();
   const ok = response.status === expected;
-  console.log(JSON.stringify({ level: ok ? 'info' : 'error', msg: `smoke ${name}`, status: response.status }));
+  console.log(
+    JSON.stringify({ level: ok ? 'info' : 'error', msg: `smoke ${name}`, status: response.status }),
+  );
   if (!ok) throw new Error(`${name}: ${path} answered ${response.status}, expected ${expected}`);
   return body;
 }

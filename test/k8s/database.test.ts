@@ -2,7 +2,7 @@
 // team that switches the provider would get it: the sources copied, the one word changed, the targets
 // generated and both overlays built with kubectl kustomize. Every object is validated against its
 // upstream schema, with unknown fields rejected as `kubectl apply --validate=strict` does.
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadSources, renderTargets, writeTargets } from '@telemetry-kit/observability-config/generate';

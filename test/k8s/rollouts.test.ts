@@ -28,7 +28,7 @@ describe.each(KUBERNETES_ENVIRONMENTS)('k8s/overlays/%s: Argo Rollouts', (env) =
 
   it('gates every rollout with the alerts the settings name, as this environment runs them', () => {
     const canary = templates.find((t) => t.metadata.name === 'telemetry-kit-canary');
-    const metrics = (canary?.spec as { metrics: Metric[] }).metrics;
+    const metrics = (canary?.spec as { metrics: Metric[] } | undefined)?.metrics ?? [];
     expect(metrics.map((m) => m.name)).toEqual(['high-error-rate', 'latency-degradation']);
     const rules = ruleFiles.flatMap((f) => renderRuleGroups(f.groups, settings, env).flatMap((g) => g.rules));
     for (const [metric, alert] of metrics.map(
@@ -46,7 +46,7 @@ describe.each(KUBERNETES_ENVIRONMENTS)('k8s/overlays/%s: Argo Rollouts', (env) =
 
   it('checks a preview’s readiness, runs the smoke journey and applies the gates before promotion', () => {
     const pre = templates.find((t) => t.metadata.name === 'telemetry-kit-pre-promotion');
-    const metrics = (pre?.spec as { metrics: Metric[] }).metrics;
+    const metrics = (pre?.spec as { metrics: Metric[] } | undefined)?.metrics ?? [];
     expect(metrics.map((m) => m.name)).toEqual(['ready', 'smoke', 'high-error-rate', 'latency-degradation']);
     expect(metrics[0]?.provider.web?.url).toBe('{{args.preview-url}}{{args.readiness-path}}');
     const job = JSON.stringify(metrics[1]?.provider.job);
@@ -57,7 +57,7 @@ describe.each(KUBERNETES_ENVIRONMENTS)('k8s/overlays/%s: Argo Rollouts', (env) =
 
   it('copies the new pods’ hash onto their series, which the gates select', () => {
     const monitor = objects.find((o) => o.kind === 'PodMonitor');
-    expect((monitor?.spec as { podTargetLabels: string[] }).podTargetLabels).toEqual([
+    expect((monitor?.spec as { podTargetLabels: string[] } | undefined)?.podTargetLabels).toEqual([
       'rollouts-pod-template-hash',
     ]);
   });
@@ -114,7 +114,7 @@ describe('Argo Rollouts’ judgement, as the live analysis test applies it', () 
 
   it('substitutes the args into the generated query, and refuses a missing one', () => {
     const [canary] = analysisTemplates(ruleFiles, settings, 'test', 'node:test');
-    const query = (canary?.spec.metrics[0] as Metric).provider.prometheus?.query ?? '';
+    const query = (canary?.spec.metrics[0] as Metric | undefined)?.provider.prometheus?.query ?? '';
     const run = withArgs(query, { service: 'gateway', 'new-hash': 'abc123' });
     expect(run).toContain('rollouts_pod_template_hash="abc123"');
     expect(run).not.toContain('{{');

@@ -118,7 +118,8 @@ describe.each(KUBERNETES_ENVIRONMENTS)('k8s/overlays/%s', (env) => {
     for (const service of running) {
       const workload = workloads.find((w) => SERVING_KINDS.has(w.kind) && w.metadata.name === service.name);
       expect(workload?.kind, service.name).toBe(service.rollout ? 'Rollout' : 'Deployment');
-      const strategy = (workload?.spec as { strategy?: Record<string, Record<string, unknown>> }).strategy;
+      const strategy = (workload?.spec as { strategy?: Record<string, Record<string, unknown>> } | undefined)
+        ?.strategy;
       if (service.rollout === 'blue-green') {
         expect(strategy?.blueGreen).toMatchObject({
           activeService: service.name,
@@ -131,7 +132,7 @@ describe.each(KUBERNETES_ENVIRONMENTS)('k8s/overlays/%s', (env) => {
         ).toBe(true);
       }
       if (service.rollout === 'canary') {
-        const weights = (strategy?.canary?.steps as Array<{ setWeight?: number }>).flatMap((s) =>
+        const weights = ((strategy?.canary?.steps ?? []) as Array<{ setWeight?: number }>).flatMap((s) =>
           s.setWeight === undefined ? [] : [s.setWeight],
         );
         expect(weights).toEqual(settings.kubernetes.rollouts.canarySteps);

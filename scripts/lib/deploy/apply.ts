@@ -131,7 +131,8 @@ export async function waitForRollout(name: string, options: ApplyOptions, poll =
       }
       if (phase === 'Degraded') throw new Error(`rollout/${name} was aborted: ${message}`);
     }
-    if (Date.now() > deadline) throw new Error(`rollout/${name} still ${phase || 'unknown'} after ${options.timeout}`);
+    if (Date.now() > deadline)
+      throw new Error(`rollout/${name} still ${phase || 'unknown'} after ${options.timeout}`);
     await new Promise((resolve) => setTimeout(resolve, poll));
   }
 }
