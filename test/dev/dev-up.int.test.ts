@@ -1,4 +1,7 @@
+import { rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
+import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
 import { describeWithContainers } from '@telemetry-kit/testkit/vitest';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { $ } from 'zx';
@@ -197,6 +200,28 @@ describeWithContainers(
           { timeout: 60_000, interval: 1_000 },
         )
         .toEqual(Object.fromEntries(SERVICES.map((s) => [s, '1'])));
+    });
+
+    it('running it again builds nothing, runs no migration and restarts nothing', async () => {
+      const before = await containerIds();
+      const again = await devUp();
+      expect(again.exitCode, again.output).toBe(0);
+      expect(again.output).toContain('already up, nothing changed');
+      expect(again.output).not.toMatch(/building|pulling/);
+      expect(await containerIds()).toEqual(before);
+    });
+
+    it('after a source edit, rebuilds only that service and skips the migrations at head', async () => {
+      const file = path.join(REPO_ROOT, 'services/llm-emulator/src/.dev-edit-probe.ts');
+      writeFileSync(file, `export const probe = ${Date.now()};\n`);
+      try {
+        const edited = await devUp();
+        expect(edited.exitCode, edited.output).toBe(0);
+        expect(edited.output).toMatch(/… building llm-emulator \(/);
+        expect(edited.output).toContain('gateway-migrate, marketplace-migrate: schema at head, not run');
+      } finally {
+        rmSync(file, { force: true });
+      }
     });
 
     it('dev:down removes everything', async () => {

@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { $ } from 'zx';
 import type { DevProject } from './model.ts';
 import { parseComposeConfig } from './model.ts';
 import type { ContainerStatus } from './progress.ts';
-import { parsePs } from './progress.ts';
+import { parseDockerPs, parsePs } from './progress.ts';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 /** The pin file (the testkit reads the same one); compose reads it as its env file. */
@@ -57,7 +58,17 @@ export async function loadProject(selection: ComposeSelection = {}): Promise<Dev
       `docker compose config failed: ${result.stderr.trim().split('\n').at(-1)} — check compose/`,
     );
   }
-  return parseComposeConfig(JSON.parse(result.stdout));
+  return {
+    ...parseComposeConfig(JSON.parse(result.stdout)),
+    configHash: createHash('sha256').update(result.stdout).digest('hex'),
+  };
+}
+
+/** Every container of a compose project, by its label: what `projectContainers` says, faster. */
+export async function labelledContainers(project: string): Promise<ContainerStatus[]> {
+  const result =
+    await quiet`docker ps --all --filter ${`label=com.docker.compose.project=${project}`} --format ${'{{json .}}'}`;
+  return result.exitCode === 0 ? parseDockerPs(result.stdout) : [];
 }
 
 /** Every container of the project, running or not. */

@@ -66,6 +66,8 @@ const composeConfigSchema = z.object({
 export interface DevProject {
   name: string;
   services: DevService[];
+  /** A hash of the resolved configuration (`docker compose config`): what `up` last started, if equal. */
+  configHash?: string;
 }
 
 /** Reads the output of `docker compose config --format json` into the dev verbs' model. */

@@ -1,20 +1,35 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
 import { writeActiveTargets } from '@telemetry-kit/testkit';
 import type { ProcessPromise } from 'zx';
 import { $ } from 'zx';
 import type { ComposeSelection } from './compose.ts';
 import {
   ACTIVE_TARGETS_DIR,
+  COMPOSE_FILE,
   composeArgs,
   containerOnPort,
+  labelledContainers,
   loadProject,
+  PIN_FILE,
   presentImages,
   projectContainers,
+  REPO_ROOT,
   tryPull,
 } from './compose.ts';
+import {
+  imageSourceHashes,
+  isUp,
+  lastUp,
+  migrationsAtHead,
+  needsBuild,
+  recordUp,
+  sourceHashes,
+  sourceHashVariable,
+} from './freshness.ts';
 import type { DevService } from './model.ts';
 import { describeLeftOut, inProfiles, planStart } from './model.ts';
 import {
@@ -24,6 +39,7 @@ import {
   checkPorts,
   portHoldersOnThisHost,
 } from './preflight.ts';
+import type { ContainerStatus } from './progress.ts';
 import { formatEvent, StartupProgress } from './progress.ts';
 import { entryPoints, formatTable } from './urls.ts';
 
@@ -43,6 +59,19 @@ export interface UpResult {
   seconds: number;
 }
 
+/** The compose project's name (compose.yaml `name:`), which labels its containers. */
+function projectName(): string {
+  return (
+    /^name:\s*(\S+)/m.exec(readFileSync(COMPOSE_FILE, 'utf8'))?.[1] ??
+    path.basename(path.dirname(COMPOSE_FILE))
+  );
+}
+
+/** images.env's NODE_IMAGE, which compose passes to the builds. */
+function pinnedNodeImage(): string {
+  return /^NODE_IMAGE=(\S+)$/m.exec(readFileSync(PIN_FILE, 'utf8'))?.[1] ?? '';
+}
+
 const fail = (log: (line: string) => void, message: string, exitCode = 1): UpResult => {
   log(`✗ ${message}`);
   return { exitCode, started: [], leftOut: [], seconds: 0 };
@@ -51,14 +80,16 @@ const fail = (log: (line: string) => void, message: string, exitCode = 1): UpRes
 /** The checks that need only the docker CLI: engine reachable, compose v2 present. */
 export async function checkToolchain(): Promise<string | undefined> {
   const run = $({ quiet: true, nothrow: true });
-  const version = await run`docker version --format ${'{{.Server.Version}}'}`.catch(() => 'no-cli' as const);
+  const [version, compose] = await Promise.all([
+    run`docker version --format ${'{{.Server.Version}}'}`.catch(() => 'no-cli' as const),
+    run`docker compose version --short`.catch(() => undefined),
+  ]);
   const cli = version === 'no-cli' || version.exitCode === 127 ? 'no-cli' : version;
   const engineProblem = checkEngine(
     cli === 'no-cli' ? cli : { exitCode: cli.exitCode ?? 1, stdout: cli.stdout, stderr: cli.stderr },
   );
   if (engineProblem) return engineProblem.message;
-  const compose = await run`docker compose version --short`;
-  return checkComposeVersion(compose.exitCode ?? 1, compose.stdout)?.message;
+  return checkComposeVersion(compose?.exitCode ?? 1, compose?.stdout ?? '')?.message;
 }
 
 /**
@@ -70,10 +101,39 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const startedAt = Date.now();
 
-  const toolchainProblem = await checkToolchain();
+  // Each built image's source hash, which compose's build writes into its label (compose.yaml),
+  // computed while the engine and compose are checked.
+  const catalogue = loadServiceCatalogue(REPO_ROOT);
+  const [toolchainProblem, hashes] = await Promise.all([
+    checkToolchain(),
+    sourceHashes(
+      catalogue.map((service) => ({ name: service.name, dockerfile: service.build.dockerfile })),
+      {
+        NODE_IMAGE: process.env.NODE_IMAGE ?? pinnedNodeImage(),
+        SERVICE_VERSION: process.env.SERVICE_VERSION ?? 'dev',
+      },
+    ),
+  ]);
   if (toolchainProblem) return fail(log, toolchainProblem);
+  for (const [service, hash] of hashes) process.env[sourceHashVariable(service)] = hash;
 
-  const project = await loadProject(options);
+  // The project's containers are listed by its name (compose.yaml `name:`) while compose resolves the file.
+  const [project, containers] = await Promise.all([loadProject(options), labelledContainers(projectName())]);
+  /** The plan, when it is exactly what the last `up` started and all of it is up as it left it. */
+  const unchanged = async (candidate: ReturnType<typeof planStart>, containers: ContainerStatus[]) => {
+    const last = lastUp();
+    if (!last || last.config !== project.configHash) return undefined;
+    if (candidate.start.map((s) => s.name).join() !== last.started.join()) return undefined;
+    if (!candidate.start.every((service) => isUp(service, containers))) return undefined;
+    const images = candidate.start.filter((s) => s.dockerfile).map((s) => s.image);
+    const oneShots = candidate.start.filter((service) => service.oneShot);
+    const [labels, atHead] = await Promise.all([
+      imageSourceHashes(images),
+      migrationsAtHead(oneShots, containers),
+    ]);
+    if (needsBuild(candidate.start, hashes, labels).length > 0) return undefined;
+    return oneShots.every((service) => atHead.has(service.name)) ? candidate : undefined;
+  };
   const wanted = inProfiles(project.services, options.profiles ?? ['app', 'telemetry']).filter(
     (service) => !options.exclude?.includes(service.name),
   );
@@ -81,7 +141,17 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
   // Third-party images: use what is here, try to pull the rest once, leave out what cannot be had.
   const thirdParty = [...new Set(wanted.filter((s) => !s.dockerfile).map((s) => s.image))];
   let present = await presentImages(thirdParty);
+  const before = containers;
   const absent = thirdParty.filter((image) => !present.has(image));
+  const fresh = await unchanged(planStart(wanted, { hasImage: (image) => present.has(image) }), before);
+  if (fresh) {
+    // Nothing changed: every component runs (healthy) as last started, no image to build, every schema
+    // at head. Nothing is pulled, built, run or restarted; the URLs are printed again.
+    const seconds = (Date.now() - startedAt) / 1000;
+    log(`✓ already up, nothing changed (${seconds.toFixed(1)}s)`);
+    log(formatTable(entryPoints(fresh.start)));
+    return { exitCode: 0, started: fresh.start, leftOut: fresh.leftOut.map((l) => l.service), seconds };
+  }
   if (absent.length > 0) {
     log(`… pulling ${absent.join(', ')}`);
     const failed = await tryPull(absent);
@@ -90,8 +160,12 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
   const plan = planStart(wanted, { hasImage: (image) => present.has(image) });
   if (plan.start.length === 0) return fail(log, `nothing can start here. ${describeLeftOut(plan.leftOut)}`);
 
+  const labels = await imageSourceHashes(plan.start.filter((s) => s.dockerfile).map((s) => s.image));
+  const toBuild = needsBuild(plan.start, hashes, labels);
+  const oneShots = plan.start.filter((service) => service.oneShot);
+  const atHead = await migrationsAtHead(oneShots, before);
+
   // Preflight on what is about to start: ports (this project's own containers may hold theirs) and memory.
-  const before = await projectContainers(options);
   const running = new Set(before.filter((c) => c.state === 'running').map((c) => c.service));
   const ports = plan.start.flatMap((service) => service.ports);
   const portProblems = await checkPorts(ports, project.name, portHoldersOnThisHost(containerOnPort));
@@ -123,7 +197,8 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
   process.once('SIGINT', onInterrupt);
   process.once('SIGTERM', onInterrupt);
   try {
-    const built = plan.start.filter((service) => service.dockerfile).map((service) => service.name);
+    // Only images whose build inputs changed (the others carry the same source-hash label).
+    const built = toBuild.map((service) => service.name);
     if (built.length > 0) {
       const logFile = path.join(os.tmpdir(), `${project.name}-build.log`);
       log(`… building ${built.join(', ')} (log: ${logFile})`);
@@ -150,6 +225,7 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
     // A one-shot left exited by an earlier run would read as done (or failed) before it ran again.
     const staleOneShots = plan.start
       .filter((service) => service.oneShot && before.some((c) => c.service === service.name))
+      .filter((service) => !atHead.has(service.name))
       .map((service) => service.name);
     if (staleOneShots.length > 0) {
       await $({
@@ -157,10 +233,17 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
         nothrow: true,
       })`docker ${composeArgs(options)} rm --force --stop ${staleOneShots}`;
     }
+    // A migration whose schema is at head (and whose image did not change) does not run again; every
+    // dependency is in the list, so --no-deps only keeps compose from pulling that one-shot back in.
+    const skipped = oneShots
+      .filter((service) => atHead.has(service.name) && !toBuild.some((b) => b.image === service.image))
+      .map((service) => service.name);
+    if (skipped.length > 0) log(`  ✓ ${skipped.join(', ')}: schema at head, not run`);
+    const toStart = names.filter((name) => !skipped.includes(name));
     child = $({
       quiet: true,
       nothrow: true,
-    })`docker ${composeArgs(options)} up --detach --wait --no-build ${names}`;
+    })`docker ${composeArgs(options)} up --detach --wait --no-build ${skipped.length > 0 ? ['--no-deps'] : []} ${toStart}`;
     let done = false;
     const poll = (async () => {
       let lastHeartbeat = Date.now();
@@ -195,6 +278,11 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
       );
     }
     const seconds = (Date.now() - startedAt) / 1000;
+    if (project.configHash)
+      recordUp(
+        project.configHash,
+        plan.start.map((service) => service.name),
+      );
     log(`✓ ready in ${seconds.toFixed(1)}s`);
     log(formatTable(entryPoints(plan.start)));
     log('  npm run dev:status · npm run dev:logs [service] · npm run dev:down [-- --volumes]');

@@ -1,0 +1,133 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  isUp,
+  lastUp,
+  migrationNames,
+  needsBuild,
+  recordUp,
+  sourceHashes,
+  sourceHashVariable,
+} from './freshness.ts';
+import type { DevService } from './model.ts';
+import { parseDockerPs } from './progress.ts';
+
+const service = (name: string, extra: Partial<DevService> = {}): DevService => ({
+  name,
+  profiles: ['app'],
+  image: `telemetry-kit/${name}:dev`,
+  ports: [],
+  dependsOn: [],
+  oneShot: false,
+  memoryLimitBytes: 0,
+  memoryReservationBytes: 0,
+  ...extra,
+});
+const root = path.resolve(import.meta.dirname, '../../..');
+const scratch = mkdtempSync(path.join(tmpdir(), 'kit-freshness-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('what npm run dev can skip', () => {
+  it('builds an image only when it is absent or labelled with another source hash', () => {
+    const built = [
+      service('gateway', { dockerfile: 'x' }),
+      service('web', { dockerfile: 'x' }),
+      service('postgres'),
+    ];
+    const hashes = new Map([
+      ['gateway', 'aaa'],
+      ['web', 'bbb'],
+    ]);
+    const labels = new Map([
+      ['telemetry-kit/gateway:dev', 'aaa'],
+      ['telemetry-kit/web:dev', 'old'],
+    ]);
+    expect(needsBuild(built, hashes, labels).map((s) => s.name)).toEqual(['web']);
+    expect(needsBuild(built, hashes, new Map()).map((s) => s.name)).toEqual(['gateway', 'web']);
+    expect(sourceHashVariable('llm-emulator')).toBe('SOURCE_HASH_LLM_EMULATOR');
+  });
+
+  it('hashes a service by its own build inputs: another service’s edit leaves it alone', async () => {
+    const args = { NODE_IMAGE: 'node:x', SERVICE_VERSION: 'abc' };
+    const services = [
+      { name: 'gateway', dockerfile: 'services/Dockerfile' },
+      { name: 'marketplace', dockerfile: 'services/Dockerfile' },
+    ];
+    const before = await sourceHashes(services, args, root);
+    const probe = path.join(root, 'services/marketplace/src/.freshness-probe.ts');
+    writeFileSync(probe, 'export {};\n');
+    try {
+      const after = await sourceHashes(services, args, root);
+      expect(after.get('gateway')).toBe(before.get('gateway'));
+      expect(after.get('marketplace')).not.toBe(before.get('marketplace'));
+    } finally {
+      rmSync(probe);
+    }
+    // The commit is baked in as service.version: another commit is another image.
+    const next = await sourceHashes(services, { ...args, SERVICE_VERSION: 'def' }, root);
+    expect(next.get('gateway')).not.toBe(before.get('gateway'));
+  });
+
+  it('lists a service’s migrations as the migration table names them', () => {
+    const dir = path.join(scratch, 'services/shop/migrations');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, '2_b.sql'), '');
+    writeFileSync(path.join(dir, '1_a.sql'), '');
+    writeFileSync(path.join(dir, 'README.md'), '');
+    expect(migrationNames('shop', scratch)).toEqual(['1_a', '2_b']);
+    expect(migrationNames('none', scratch)).toEqual([]);
+  });
+
+  it('counts a service up when running healthy, a one-shot when it exited 0', () => {
+    const containers = parseDockerPs(
+      [
+        {
+          Names: 'p-gateway-1',
+          State: 'running',
+          Status: 'Up 3 minutes (healthy)',
+          Labels: 'a=b,com.docker.compose.service=gateway',
+        },
+        {
+          Names: 'p-web-1',
+          State: 'running',
+          Status: 'Up 3 seconds (health: starting)',
+          Labels: 'com.docker.compose.service=web',
+        },
+        {
+          Names: 'p-m-1',
+          State: 'exited',
+          Status: 'Exited (0) 2 minutes ago',
+          Labels: 'com.docker.compose.service=gateway-migrate',
+        },
+        {
+          Names: 'p-x-1',
+          State: 'exited',
+          Status: 'Exited (1) 2 minutes ago',
+          Labels: 'com.docker.compose.service=x-migrate',
+        },
+      ]
+        .map((row) => JSON.stringify(row))
+        .join('\n'),
+    );
+    expect(containers.map((c) => [c.service, c.health, c.exitCode])).toEqual([
+      ['gateway', 'healthy', 0],
+      ['web', 'starting', 0],
+      ['gateway-migrate', '', 0],
+      ['x-migrate', '', 1],
+    ]);
+    expect(isUp(service('gateway'), containers)).toBe(true);
+    expect(isUp(service('web'), containers)).toBe(false);
+    expect(isUp(service('gateway-migrate', { oneShot: true }), containers)).toBe(true);
+    expect(isUp(service('x-migrate', { oneShot: true }), containers)).toBe(false);
+    expect(isUp(service('absent'), containers)).toBe(false);
+  });
+
+  it('remembers what the last up started, and with which configuration', () => {
+    const stamp = path.join(scratch, 'last-up.json');
+    expect(lastUp(stamp)).toBeUndefined();
+    recordUp('hash-1', ['postgres', 'gateway'], stamp);
+    expect(lastUp(stamp)).toEqual({ config: 'hash-1', started: ['postgres', 'gateway'] });
+  });
+});
