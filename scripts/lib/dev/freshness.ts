@@ -102,7 +102,8 @@ export async function migrationsAtHead(
     .map((schema) => `select '${schema}', name from ${schema}.pgmigrations`)
     .join(' union all ');
   // One schema missing its table fails the query: then nothing counts as at head, and the one-shots run.
-  const result = await quiet`docker exec ${postgres.name} psql -U ${database.owner} -d ${database.database} -tA -F ${'\t'} -c ${query}`;
+  const result =
+    await quiet`docker exec ${postgres.name} psql -U ${database.owner} -d ${database.database} -tA -F ${'\t'} -c ${query}`;
   if (result.exitCode !== 0) return atHead;
   const applied = new Map<string, Set<string>>();
   for (const line of result.stdout.trim().split('\n')) {
