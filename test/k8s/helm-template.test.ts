@@ -23,7 +23,8 @@ afterAll(() => rmSync(bin, { recursive: true, force: true }));
 const valueAt = (doc: unknown, dotted: string) =>
   dotted.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], doc);
 
-describe('scripts/ci/helm-template.ts (the helm job)', () => {
+// The script runs in its own tsx process: a few seconds on a loaded machine.
+describe('scripts/ci/helm-template.ts (the helm job)', { timeout: 60_000 }, () => {
   it('renders each release of the module for each environment, as Terraform installs it', async () => {
     const out = path.join(bin, 'out');
     const run = spawnSync(
