@@ -9,9 +9,12 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
+# `node --version` answers without starting the engine: the check costs milliseconds, not a Node start.
 node_ok() {
-  command -v node >/dev/null 2>&1 &&
-    node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=22)?0:1)' 2>/dev/null
+  local version major minor
+  version=$(node --version 2>/dev/null) || return 1
+  IFS=. read -r major minor _ <<<"${version#v}"
+  ((major > 22 || (major == 22 && minor >= 22)))
 }
 
 if ! node_ok; then
@@ -53,7 +56,17 @@ refresh npm-install deps_fresh "installing npm dependencies (npm ci) with Node $
 
 # packages/telemetry/dist: the bundle `--import @telemetry-kit/telemetry/register` loads (see its
 # build.ts), rebuilt whenever its sources, build script, manifest or the lock file change.
-telemetry_fresh() { node packages/telemetry/build.ts --check 2>/dev/null; }
+# Nothing under its inputs newer than the last build's stamp: fresh, without starting Node (the check runs
+# before every npm script). Anything newer, e.g. after a checkout, gets the exact content-hash check.
+telemetry_stamp=packages/telemetry/dist/source-hash
+telemetry_fresh() {
+  if [ -f "$telemetry_stamp" ] && [ -z "$(find packages/telemetry scripts/lib/packages/declarations.ts package-lock.json \
+    -newer "$telemetry_stamp" -not -path '*/dist/*' -not -path '*/node_modules/*' -print -quit 2>/dev/null)" ]; then
+    return 0
+  fi
+  # The same content: the stamp is brought up to date, so the next check needs no Node.
+  node packages/telemetry/build.ts --check 2>/dev/null && touch "$telemetry_stamp"
+}
 refresh telemetry-build telemetry_fresh "bundling packages/telemetry into packages/telemetry/dist" \
   node packages/telemetry/build.ts
 
