@@ -1,7 +1,7 @@
 #!/usr/bin/env tsx
 // npm run dev [-- --native] [-- --profile app|telemetry]   the local environment (docker compose)
 // npm run dev:down [-- --volumes]                           stop and remove it (--volumes wipes data)
-// npm run dev:status                                        each container's state, health, memory
+// npm run dev:status                                        each component's state, health, memory, version, URL, image
 // npm run dev:logs [service]                                follow the logs
 // Logic lives in scripts/lib/dev/; this file parses arguments and prints.
 import { existsSync } from 'node:fs';
@@ -33,8 +33,24 @@ if (verb === 'down') process.exit(await down({ volumes: values.volumes }));
 if (verb === 'status') {
   const rows = await status();
   if (rows.length === 0) console.log('nothing running — start it with npm run dev');
-  for (const row of rows) {
-    console.log(`${row.service.padEnd(22)} ${row.state.padEnd(12)} ${row.health.padEnd(10)} ${row.memory}`);
+  const header = {
+    service: 'component',
+    state: 'state',
+    health: 'health',
+    memory: 'memory',
+    url: 'url',
+    image: 'image',
+    version: 'version',
+  };
+  const columns = ['service', 'state', 'health', 'memory', 'version', 'url', 'image'] as const;
+  const widths = columns.map((c) => Math.max(...[header, ...rows].map((r) => r[c].length)));
+  for (const row of [header, ...rows]) {
+    console.log(
+      columns
+        .map((c, i) => row[c].padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    );
   }
   process.exit(0);
 }

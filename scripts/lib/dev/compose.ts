@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { $ } from 'zx';
 import type { DevProject } from './model.ts';
@@ -62,6 +63,14 @@ export async function loadProject(selection: ComposeSelection = {}): Promise<Dev
     ...parseComposeConfig(JSON.parse(result.stdout)),
     configHash: createHash('sha256').update(result.stdout).digest('hex'),
   };
+}
+
+/** The compose project's name (compose.yaml `name:`), which labels its containers. */
+export function projectName(): string {
+  return (
+    /^name:\s*(\S+)/m.exec(readFileSync(COMPOSE_FILE, 'utf8'))?.[1] ??
+    path.basename(path.dirname(COMPOSE_FILE))
+  );
 }
 
 /** Every container of a compose project, by its label: what `projectContainers` says, faster. */

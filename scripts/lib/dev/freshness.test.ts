@@ -87,25 +87,33 @@ describe('what npm run dev can skip', () => {
           Names: 'p-gateway-1',
           State: 'running',
           Status: 'Up 3 minutes (healthy)',
-          Labels: 'a=b,com.docker.compose.service=gateway',
+          Labels: 'a=b,com.docker.compose.service=gateway,org.opencontainers.image.revision=0123abc-dirty',
+          Image: 'telemetry-kit/gateway:dev',
+          Ports: '127.0.0.1:8080->8080/tcp',
         },
         {
           Names: 'p-web-1',
           State: 'running',
           Status: 'Up 3 seconds (health: starting)',
           Labels: 'com.docker.compose.service=web',
+          Image: 'img:1.0',
+          Ports: '',
         },
         {
           Names: 'p-m-1',
           State: 'exited',
           Status: 'Exited (0) 2 minutes ago',
           Labels: 'com.docker.compose.service=gateway-migrate',
+          Image: 'img:1.0',
+          Ports: '',
         },
         {
           Names: 'p-x-1',
           State: 'exited',
           Status: 'Exited (1) 2 minutes ago',
           Labels: 'com.docker.compose.service=x-migrate',
+          Image: 'img:1.0',
+          Ports: '',
         },
       ]
         .map((row) => JSON.stringify(row))
@@ -117,6 +125,13 @@ describe('what npm run dev can skip', () => {
       ['gateway-migrate', '', 0],
       ['x-migrate', '', 1],
     ]);
+    // What dev:status shows of it: the image, the commit it was built from, the port it publishes.
+    expect(containers[0]).toMatchObject({
+      image: 'telemetry-kit/gateway:dev',
+      revision: '0123abc-dirty',
+      hostPorts: [8080],
+    });
+    expect(containers[1]?.hostPorts).toEqual([]);
     expect(isUp(service('gateway'), containers)).toBe(true);
     expect(isUp(service('web'), containers)).toBe(false);
     expect(isUp(service('gateway-migrate', { oneShot: true }), containers)).toBe(true);

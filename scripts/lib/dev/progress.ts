@@ -6,6 +6,11 @@ export interface ContainerStatus {
   /** "healthy", "unhealthy", "starting" or "" (no healthcheck). */
   health: string;
   exitCode: number;
+  /** The image it runs, and the commit that image was built from (its OCI revision label), if known. */
+  image?: string;
+  revision?: string;
+  /** Host ports it publishes (docker ps: "127.0.0.1:8080->8080/tcp"). */
+  hostPorts?: number[];
 }
 
 interface PsLine {
@@ -42,8 +47,21 @@ export function parseDockerPs(stdout: string): ContainerStatus[] {
     .trim()
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as { Names: string; State: string; Status: string; Labels: string })
+    .map(
+      (line) =>
+        JSON.parse(line) as {
+          Names: string;
+          State: string;
+          Status: string;
+          Labels: string;
+          Image: string;
+          Ports: string;
+        },
+    )
     .map((row) => ({
+      image: row.Image,
+      revision: /(?:^|,)org\.opencontainers\.image\.revision=([^,]+)/.exec(row.Labels)?.[1],
+      hostPorts: [...row.Ports.matchAll(/:(\d+)->/g)].map((m) => Number(m[1])),
       service: /(?:^|,)com\.docker\.compose\.service=([^,]+)/.exec(row.Labels)?.[1] ?? '',
       name: row.Names,
       state: row.State,

@@ -9,7 +9,6 @@ import { $ } from 'zx';
 import type { ComposeSelection } from './compose.ts';
 import {
   ACTIVE_TARGETS_DIR,
-  COMPOSE_FILE,
   composeArgs,
   containerOnPort,
   labelledContainers,
@@ -17,6 +16,7 @@ import {
   PIN_FILE,
   presentImages,
   projectContainers,
+  projectName,
   REPO_ROOT,
   tryPull,
 } from './compose.ts';
@@ -57,14 +57,6 @@ export interface UpResult {
   leftOut: string[];
   /** Seconds from the call to every started component ready. */
   seconds: number;
-}
-
-/** The compose project's name (compose.yaml `name:`), which labels its containers. */
-function projectName(): string {
-  return (
-    /^name:\s*(\S+)/m.exec(readFileSync(COMPOSE_FILE, 'utf8'))?.[1] ??
-    path.basename(path.dirname(COMPOSE_FILE))
-  );
 }
 
 /** images.env's NODE_IMAGE, which compose passes to the builds. */

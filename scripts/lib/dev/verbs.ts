@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { $ } from 'zx';
-import type { ComposeSelection } from './compose.ts';
-import { composeArgs, loadProject, projectContainers } from './compose.ts';
+import { composeArgs, labelledContainers, loadProject, projectName } from './compose.ts';
 import { parseDockerSize } from './units.ts';
+import { ENTRY_POINTS } from './urls.ts';
 
 const quiet = $({ quiet: true, nothrow: true });
 
@@ -28,6 +28,11 @@ export interface StatusRow {
   state: string;
   health: string;
   memory: string;
+  /** Where to open it (the entry points `npm run dev` prints), or "". */
+  url: string;
+  image: string;
+  /** The commit its image was built from (service.version), or the image's tag. */
+  version: string;
 }
 
 interface StatsLine {
@@ -49,20 +54,27 @@ export async function memoryByContainer(names: string[]): Promise<Map<string, nu
   return usage;
 }
 
-/** `npm run dev:status`: each container's state, health and memory in use. */
-export async function status(selection: ComposeSelection = {}): Promise<StatusRow[]> {
-  const containers = await projectContainers(selection);
+/** `npm run dev:status`: each container's state, health, URL, image and version, and the memory it uses. */
+export async function status(): Promise<StatusRow[]> {
+  const containers = await labelledContainers(projectName());
   const running = containers.filter((c) => c.state === 'running').map((c) => c.name);
   const memory = await memoryByContainer(running);
-  return containers.map((c) => {
-    const bytes = memory.get(c.name);
-    return {
-      service: c.service,
-      state: c.state === 'exited' ? `exited (${c.exitCode})` : c.state,
-      health: c.health || '—',
-      memory: bytes === undefined ? '—' : `${(bytes / 2 ** 20).toFixed(0)} MiB`,
-    };
-  });
+  return containers
+    .sort((a, b) => a.service.localeCompare(b.service))
+    .map((c) => {
+      const bytes = memory.get(c.name);
+      const entry = ENTRY_POINTS.find((e) => e.service === c.service);
+      const port = c.hostPorts?.[0];
+      return {
+        service: c.service,
+        state: c.state === 'exited' ? `exited (${c.exitCode})` : c.state,
+        health: c.health || '—',
+        memory: bytes === undefined ? '—' : `${(bytes / 2 ** 20).toFixed(0)} MiB`,
+        url: entry && port && c.state === 'running' ? `http://localhost:${port}${entry.path}` : '',
+        image: c.image ?? '',
+        version: c.revision ?? c.image?.split(':').at(-1) ?? '',
+      };
+    });
 }
 
 /** `npm run dev:logs [service]`: follows the logs of one service or of all. */
