@@ -50,6 +50,18 @@ describeWithContainers(
       await network?.stop();
     });
 
+    /** The image run once with a command, as a Job runs it; started when it exited 0 (else it throws). */
+    async function runOnce(image: string, databaseUrl: string, args: string[]) {
+      const started = await new GenericContainer(image)
+        .withNetwork(network)
+        .withEnvironment({ DATABASE_URL: databaseUrl })
+        .withCommand(args)
+        .withWaitStrategy(Wait.forOneShotStartup())
+        .withStartupTimeout(120_000)
+        .start();
+      await started.stop();
+    }
+
     it('renders one per schema-owning service', () => {
       expect(jobs.map((j) => j.metadata.name).sort()).toEqual(['gateway-migrate', 'marketplace-migrate']);
     });
@@ -69,17 +81,7 @@ describeWithContainers(
         await admin.query(`create database "${service}"`);
         await admin.end();
         const own = (url: string) => url.replace(/\/[^/]+$/, `/${service}`);
-        const run = async (args: string[]) => {
-          // Started when it has exited 0 (a non-zero exit fails the start).
-          const started = await new GenericContainer(image)
-            .withNetwork(network)
-            .withEnvironment({ DATABASE_URL: own(postgres.networkUrl) })
-            .withCommand(args)
-            .withWaitStrategy(Wait.forOneShotStartup())
-            .withStartupTimeout(120_000)
-            .start();
-          await started.stop();
-        };
+        const run = (args: string[]) => runOnce(image, own(postgres.networkUrl), args);
         await run(command);
         const afterUp = await tables(own(postgres.url), service);
         expect(afterUp.length, `${service}'s migrations created no table`).toBeGreaterThan(0);
@@ -112,16 +114,7 @@ describeWithContainers(
       await admin.query('create database "marketplace_rollback"');
       await admin.end();
       const url = (base: string) => base.replace(/\/[^/]+$/, '/marketplace_rollback');
-      const run = async (args: string[]) => {
-        const started = await new GenericContainer(image)
-          .withNetwork(network)
-          .withEnvironment({ DATABASE_URL: url(postgres.networkUrl) })
-          .withCommand(args)
-          .withWaitStrategy(Wait.forOneShotStartup())
-          .withStartupTimeout(120_000)
-          .start();
-        await started.stop();
-      };
+      const run = (args: string[]) => runOnce(image, url(postgres.networkUrl), args);
       const up = catalogue.find((s) => s.name === 'marketplace')?.migrate ?? [];
       await run(up);
       expect(await tables(url(postgres.url), 'marketplace')).toEqual(['listings', 'purchases']);

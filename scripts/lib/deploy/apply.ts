@@ -45,36 +45,27 @@ export async function applyObjects(objects: object[], options: ApplyOptions): Pr
 }
 
 /**
- * Applies a plan: the first step, its database Ready, then the migration Jobs (the previous ones
- * deleted first: a Job's pod template cannot change) waited for to complete, then the serving
+ * Applies a plan: the first step, its database Ready, then the migration Jobs (runJobs: the previous
+ * ones deleted first, as a Job's pod template cannot change) waited for to complete, then the serving
  * workloads, waited for to be rolled out.
  */
 export async function applyPlan(plan: DeployPlan, options: ApplyOptions): Promise<void> {
   const kubectl = kubectlOf(options);
   const ns = ['--namespace', options.namespace];
-  if (plan.migrations.length > 0) {
-    options.log(`… deleting the previous migration Jobs`);
-    await kubectl([
-      ...ns,
-      'delete',
-      'job',
-      '--ignore-not-found',
-      ...plan.migrations.map((j) => j.metadata.name),
-    ]);
-  }
   options.log(`… applying ${plan.prepare.length} objects (namespace, configuration, policies, database)`);
   await kubectl(['apply', '--server-side', '-f', '-'], stringify(plan.prepare));
-  const waitFor = async (resource: string, condition: string) => {
-    options.log(`… waiting for ${resource}`);
-    await kubectl([...ns, 'wait', `--for=condition=${condition}`, resource, `--timeout=${options.timeout}`]);
-  };
   // CloudNativePG's Cluster: its primary must answer before a migration starts.
-  for (const cluster of plan.databases) await waitFor(`cluster/${cluster.metadata.name}`, 'Ready');
-  if (plan.migrations.length > 0) {
-    options.log(`… applying the migration Jobs`);
-    await kubectl(['apply', '--server-side', '-f', '-'], stringify(plan.migrations));
+  for (const cluster of plan.databases) {
+    options.log(`… waiting for cluster/${cluster.metadata.name}`);
+    await kubectl([
+      ...ns,
+      'wait',
+      '--for=condition=Ready',
+      `cluster/${cluster.metadata.name}`,
+      `--timeout=${options.timeout}`,
+    ]);
   }
-  for (const job of plan.migrations) await waitFor(`job/${job.metadata.name}`, 'complete');
+  await runJobs(plan.migrations, options);
   options.log(`… applying ${plan.rollout.length} workloads`);
   await kubectl(['apply', '--server-side', '-f', '-'], stringify(plan.rollout));
   for (const rollout of plan.rollout.filter((o) => o.kind === 'Rollout')) {
