@@ -143,7 +143,10 @@ describe('Loki, Tempo and Alloy configurations', () => {
     const alloy = text('alloy/config.alloy');
     expect(alloy).toMatch(/otelcol\.receiver\.otlp "services" \{[\s\S]*endpoint = "0\.0\.0\.0:4318"/);
     expect(alloy).toMatch(/otelcol\.exporter\.otlp "tempo" \{[\s\S]*endpoint = "tempo:4317"/);
-    expect(alloy).toMatch(/values = \["com\.docker\.compose\.project=telemetry-kit"\]/);
+    // This compose project's (compose.yaml `name:`), unless the testkit's Alloy names its own.
+    expect(alloy).toContain(
+      'values = [string.format("com.docker.compose.project=%s", coalesce(sys.env("LOGS_PROJECT"), "telemetry-kit"))]',
+    );
     expect(alloy).toMatch(/target_label {2}= "service"/);
     expect(alloy).toMatch(/stage\.json \{/);
     expect(alloy).toMatch(/stage\.labels \{\s*values = \{ level = "" \}/);
@@ -182,7 +185,7 @@ describe('Loki, Tempo and Alloy configurations', () => {
     // Docker lists only running containers unless a status filter is given.
     expect(discovery).toMatch(/filter \{\s*name\s*= "status"\s*values = \[[^\]]*"exited"[^\]]*\]/);
     expect(discovery).toMatch(
-      /filter \{\s*name\s*= "label"\s*values = \["com\.docker\.compose\.project=telemetry-kit"\]/,
+      /filter \{\s*name\s*= "label"\s*values = \[string\.format\("com\.docker\.compose\.project=%s"/,
     );
     // A migration lives seconds; the default refresh (1m) would miss it when it was removed in between.
     const refresh = /refresh_interval = "(\d+)s"/.exec(discovery)?.[1];

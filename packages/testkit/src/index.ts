@@ -3,7 +3,7 @@ export {
   AlertmanagerContainer,
   StartedAlertmanagerContainer,
 } from './alertmanager/alertmanager-container.ts';
-export { AlloyContainer, StartedAlloyContainer } from './alloy/alloy-container.ts';
+export { AlloyContainer, StartedAlloyContainer, TESTKIT_PROJECT } from './alloy/alloy-container.ts';
 export * from './assert/index.ts';
 export type { ConfigSource } from './config-source.ts';
 export { COMPOSE_DIR, REPO_ROOT } from './config-source.ts';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COMPOSE_DIR } from '../config-source.ts';
-import { AlloyContainer, DEFAULT_WEB_ORIGINS } from './alloy-container.ts';
+import { AlloyContainer, DEFAULT_WEB_ORIGINS, TESTKIT_PROJECT } from './alloy-container.ts';
 
 /** The container's environment as it would be created, read without starting anything. */
 class InspectableAlloy extends AlloyContainer {
@@ -40,4 +40,23 @@ describe('AlloyContainer web origins (Faro CORS)', () => {
       expect(() => new InspectableAlloy('alloy:test').withWebOrigins(origin)).toThrow(/not a browser origin/);
     },
   );
+});
+
+describe('the testkit’s own compose project (logs, and out of reach of npm run dev:down)', () => {
+  const config = readFileSync(path.join(COMPOSE_DIR, 'alloy', 'config.alloy'), 'utf8');
+  const devProject = /^name:\s*(\S+)/m.exec(
+    readFileSync(path.join(COMPOSE_DIR, 'compose.yaml'), 'utf8'),
+  )?.[1];
+
+  it('has config.alloy collect the project named in LOGS_PROJECT, compose’s own by default', () => {
+    const match = /com\.docker\.compose\.project=%s", coalesce\(sys\.env\("([A-Z_]+)"\), "([^"]+)"\)/.exec(
+      config,
+    );
+    expect(match?.[2]).toBe(devProject);
+    expect(new InspectableAlloy('alloy:test').env()[match?.[1] ?? '']).toBe(TESTKIT_PROJECT);
+  });
+
+  it('is another project than the dev stack’s', () => {
+    expect(TESTKIT_PROJECT).not.toBe(devProject);
+  });
 });

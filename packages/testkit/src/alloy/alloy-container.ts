@@ -13,6 +13,12 @@ export const ALLOY_FARO_PORT = 12347;
 const CONFIG_PATH = '/etc/alloy/config.alloy';
 const DOCKER_SOCKET = '/var/run/docker.sock';
 /** The web app's origins as compose gives them (WEB_PORT 3000): by name and by address. */
+/**
+ * The compose project the testkit's containers are labelled with (ServiceContainer#withComposeLabels)
+ * and whose logs its Alloy collects: another than the dev stack's, so neither touches the other's.
+ */
+export const TESTKIT_PROJECT = 'telemetry-kit-testkit';
+
 export const DEFAULT_WEB_ORIGINS = ['http://localhost:3000', 'http://127.0.0.1:3000'] as const;
 
 /**
@@ -27,6 +33,8 @@ export class AlloyContainer extends GenericContainer {
     super(image);
     this.withExposedPorts(ALLOY_HTTP_PORT, ALLOY_OTLP_GRPC_PORT, ALLOY_OTLP_HTTP_PORT, ALLOY_FARO_PORT)
       .withWebOrigins(...DEFAULT_WEB_ORIGINS)
+      // config.alloy collects the logs of this compose project's containers: the testkit's own.
+      .withEnvironment({ LOGS_PROJECT: TESTKIT_PROJECT })
       .withWaitStrategy(Wait.forHttp('/-/ready', ALLOY_HTTP_PORT).forStatusCode(200))
       .withStartupTimeout(120_000);
   }

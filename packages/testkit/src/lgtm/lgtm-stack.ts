@@ -68,8 +68,8 @@ export interface LgtmStackOptions {
   images?: Partial<Record<StackComponent, string>>;
   /**
    * Mount the Docker socket into Alloy so it collects container logs as under compose (default: when
-   * /var/run/docker.sock exists). compose's config.alloy collects the containers labelled as compose
-   * project telemetry-kit: give services `ServiceContainer#withComposeLabels()`.
+   * /var/run/docker.sock exists). It collects the containers labelled as the testkit's compose project
+   * (TESTKIT_PROJECT): give services `ServiceContainer#withComposeLabels()`.
    */
   alloyDockerSocket?: boolean;
   /** Where progress lines go (default: stderr). */

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { TESTKIT_PROJECT } from '../alloy/alloy-container.ts';
 import { expectLog } from '../assert/expect-log.ts';
 import { expectMetric } from '../assert/expect-metric.ts';
 import { expectTrace } from '../assert/expect-trace.ts';
@@ -32,6 +33,14 @@ describeWithContainers('ServiceContainer.fromWorkspace', { images: ['NODE_IMAGE'
   it('builds the service with the workspace root as context, so workspace packages are in the image', async () => {
     const response = await fetch(`${echo.url}/greet?name=testkit`);
     expect(await response.text()).toBe('hello, testkit');
+  });
+
+  it('labels its container as the testkit’s compose project, never the dev stack’s', async () => {
+    const container = (await ServiceContainer.fromWorkspace('echo', { root: WORKSPACE })).withComposeLabels();
+    const labels = (container as unknown as { createOpts: { Labels?: Record<string, string> } }).createOpts
+      .Labels;
+    expect(labels?.['com.docker.compose.project']).toBe(TESTKIT_PROJECT);
+    expect(labels?.['com.docker.compose.service']).toBe('echo');
   });
 
   it('names the image by a content hash of its inputs and builds it once per run', async () => {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { StartedTestContainer } from 'testcontainers';
 import { AbstractStartedContainer, GenericContainer, Wait } from 'testcontainers';
+import { TESTKIT_PROJECT } from '../alloy/alloy-container.ts';
 import { hostUrl, REPO_ROOT } from '../config-source.ts';
 import { buildImageOnce } from '../image-build.ts';
 import { serviceBuildInputs, serviceImageRecipe } from './workspace.ts';
@@ -67,10 +68,10 @@ export class ServiceContainer extends GenericContainer {
   }
 
   /**
-   * Labels the container as compose labels the service under `npm run dev`, so compose's Alloy
-   * configuration (which discovers containers by these labels) collects its stdout into Loki.
+   * Labels the container as compose labels a service, under the testkit's own project (not the dev
+   * stack's: `npm run dev:down` never removes it), which the testkit's Alloy collects the stdout of.
    */
-  withComposeLabels(project = 'telemetry-kit'): this {
+  withComposeLabels(project = TESTKIT_PROJECT): this {
     return this.withLabels({
       'com.docker.compose.project': project,
       'com.docker.compose.service': this.service,
