@@ -144,7 +144,8 @@ describeWithContainers(
       expect(purchase.body.cardLast4).toBe('1111');
 
       await expectMetric(metricsPageBackend(`${app.service('marketplace').url}/metrics`), {
-        query: 'marketplace_purchases_total{outcome="completed"}',
+        // Counted in the seller's ritual-length variant (no flag file here: every user gets the default).
+        query: 'marketplace_purchases_total{outcome="completed",ritual_length="standard"}',
         value: 1,
       });
       await expectMetric(metricsPageBackend(`${app.service('marketplace').url}/metrics`), {
@@ -156,7 +157,7 @@ describeWithContainers(
         value: 2,
       });
       await expectMetric(metricsPageBackend(`${app.service('rituals').url}/metrics`), {
-        query: 'rituals_generated_total{outcome="success"}',
+        query: 'rituals_generated_total{outcome="success",ritual_length="standard"}',
         value: 1,
       });
       await expectMetric(metricsPageBackend(`${app.service('rituals').url}/metrics`), {
