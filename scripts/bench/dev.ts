@@ -1,9 +1,11 @@
 // npm run bench -- dev: how long `npm run dev` takes from a warm machine to every component healthy,
 // and how much memory each container holds once idle. "Warm" = images present and built, data
 // volumes kept, containers removed (what `npm run dev:down` leaves).
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeBenchmarkSection } from '../lib/benchmarks.ts';
-import { projectContainers } from '../lib/dev/compose.ts';
+import { projectContainers, REPO_ROOT } from '../lib/dev/compose.ts';
 import { up } from '../lib/dev/up.ts';
 import { down, memoryByContainer } from '../lib/dev/verbs.ts';
 
@@ -44,6 +46,15 @@ export async function run(): Promise<void> {
   const rerun = await up({ log: silent });
   console.log(`  npm run dev again (already up): ${rerun.seconds.toFixed(1)} s`);
 
+  // What every npm script pays before it runs: scripts/toolchain.sh with everything in place.
+  const toolchain: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    execFileSync('bash', [path.join(REPO_ROOT, 'scripts/toolchain.sh'), 'true']);
+    toolchain.push((performance.now() - started) / 1000);
+  }
+  console.log(`  toolchain checks: ${median(toolchain).toFixed(2)} s`);
+
   await sleep(IDLE_SETTLE_MS);
   const containers = (await projectContainers()).filter((c) => c.state === 'running');
   const memory = await memoryByContainer(containers.map((c) => c.name));
@@ -59,12 +70,15 @@ export async function run(): Promise<void> {
   await writeBenchmarkSection('dev', {
     description:
       `Warm start: \`npm run dev\` (library \`up()\`) from containers removed, images built and volumes kept, ` +
-      `to every started component healthy; median of ${RUNS}. Idle memory: \`docker stats\` ${IDLE_SETTLE_MS / 1000} s ` +
+      `to every started component healthy; median of ${RUNS}. Re-run: \`up()\` again with nothing changed. ` +
+      'Toolchain checks: `scripts/toolchain.sh true` with everything installed, median of 5. ' +
+      `Idle memory: \`docker stats\` ${IDLE_SETTLE_MS / 1000} s ` +
       'after the last start, per container. Components whose images are missing on the machine are left out ' +
       '(listed under components_left_out).',
     figures: {
       warm_start_to_healthy_seconds: round(median(warm)),
       rerun_when_up_seconds: round(rerun.seconds),
+      toolchain_check_seconds: round(median(toolchain), 2),
       idle_memory_total_mib: total,
       ...Object.fromEntries(
         Object.entries(mibByService).map(([service, mib]) => [`idle_memory_mib_${service}`, mib]),
