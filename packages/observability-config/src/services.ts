@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { pinnedImage } from './pins.ts';
 import type { DeployedEnvironment } from './settings.ts';
 import { DEPLOYED_ENVIRONMENTS } from './settings.ts';
 
@@ -206,9 +207,7 @@ export function loadDatabaseFacts(root: string): DatabaseFacts {
       `${COMPOSE_FILE}: service postgres needs POSTGRES_DB, POSTGRES_USER and deploy.resources (memory)`,
     );
   }
-  const pins = readFileSync(path.join(root, 'images.env'), 'utf8');
-  const image = /^POSTGRES_IMAGE=(\S+)$/m.exec(pins)?.[1];
-  if (!image) throw new Error('images.env pins no POSTGRES_IMAGE');
+  const image = pinnedImage(root, 'POSTGRES_IMAGE');
   return {
     database: String(env.POSTGRES_DB),
     owner: String(env.POSTGRES_USER),

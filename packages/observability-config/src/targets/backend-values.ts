@@ -11,18 +11,11 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { generatedHeader } from '../generated-header.ts';
 import { SOURCE, TARGET } from '../paths.ts';
+import { pinnedImage } from '../pins.ts';
 import type { BackendSettings, DeployedEnvironment, Settings } from '../settings.ts';
 import { KUBERNETES_ENVIRONMENTS } from '../settings.ts';
 import { yamlDocument } from './compose.ts';
 import { hours } from './compose-settings.ts';
-
-/** An image images.env pins (LOKI_IMAGE=grafana/loki:3.7.6). */
-export function pinnedImage(root: string, variable: string): string {
-  const pins = readFileSync(path.join(root, 'images.env'), 'utf8');
-  const image = new RegExp(`^${variable}=(\\S+)$`, 'm').exec(pins)?.[1];
-  if (!image?.includes(':')) throw new Error(`images.env pins no ${variable}=<image>:<tag>`);
-  return image;
-}
 
 /** A pinned image's tag (grafana/loki:3.7.6 → 3.7.6). */
 export function imageTag(root: string, variable: string): string {
