@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeBenchmarkSection } from '../lib/benchmarks.ts';
-import { projectContainers, REPO_ROOT } from '../lib/dev/compose.ts';
+import { labelledContainers, projectName, REPO_ROOT } from '../lib/dev/compose.ts';
 import { up } from '../lib/dev/up.ts';
 import { down, memoryByContainer } from '../lib/dev/verbs.ts';
 
@@ -56,7 +56,7 @@ export async function run(): Promise<void> {
   console.log(`  toolchain checks: ${median(toolchain).toFixed(2)} s`);
 
   await sleep(IDLE_SETTLE_MS);
-  const containers = (await projectContainers()).filter((c) => c.state === 'running');
+  const containers = (await labelledContainers(projectName())).filter((c) => c.state === 'running');
   const memory = await memoryByContainer(containers.map((c) => c.name));
   const mibByService = Object.fromEntries(
     containers

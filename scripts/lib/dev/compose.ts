@@ -5,7 +5,7 @@ import { $ } from 'zx';
 import type { DevProject } from './model.ts';
 import { parseComposeConfig } from './model.ts';
 import type { ContainerStatus } from './progress.ts';
-import { parseDockerPs, parsePs } from './progress.ts';
+import { parseDockerPs } from './progress.ts';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 /** The pin file (the testkit reads the same one); compose reads it as its env file. */
@@ -73,17 +73,11 @@ export function projectName(): string {
   );
 }
 
-/** Every container of a compose project, by its label: what `projectContainers` says, faster. */
+/** Every container of a compose project, running or not, by its label: what `docker compose ps --all` lists, faster. */
 export async function labelledContainers(project: string): Promise<ContainerStatus[]> {
   const result =
     await quiet`docker ps --all --filter ${`label=com.docker.compose.project=${project}`} --format ${'{{json .}}'}`;
   return result.exitCode === 0 ? parseDockerPs(result.stdout) : [];
-}
-
-/** Every container of the project, running or not. */
-export async function projectContainers(selection: ComposeSelection = {}): Promise<ContainerStatus[]> {
-  const result = await quiet`docker ${composeArgs(selection)} ps --all --format json`;
-  return result.exitCode === 0 ? parsePs(result.stdout) : [];
 }
 
 /** The container publishing a host port, and its compose project. */

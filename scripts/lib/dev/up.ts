@@ -1,7 +1,8 @@
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pinnedImage } from '@telemetry-kit/observability-config/pins';
 import { loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
 import { writeActiveTargets } from '@telemetry-kit/testkit';
 import type { ProcessPromise } from 'zx';
@@ -13,9 +14,7 @@ import {
   containerOnPort,
   labelledContainers,
   loadProject,
-  PIN_FILE,
   presentImages,
-  projectContainers,
   projectName,
   REPO_ROOT,
   tryPull,
@@ -59,11 +58,6 @@ export interface UpResult {
   seconds: number;
 }
 
-/** images.env's NODE_IMAGE, which compose passes to the builds. */
-function pinnedNodeImage(): string {
-  return /^NODE_IMAGE=(\S+)$/m.exec(readFileSync(PIN_FILE, 'utf8'))?.[1] ?? '';
-}
-
 const fail = (log: (line: string) => void, message: string, exitCode = 1): UpResult => {
   log(`✗ ${message}`);
   return { exitCode, started: [], leftOut: [], seconds: 0 };
@@ -101,7 +95,7 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
     sourceHashes(
       catalogue.map((service) => ({ name: service.name, dockerfile: service.build.dockerfile })),
       {
-        NODE_IMAGE: process.env.NODE_IMAGE ?? pinnedNodeImage(),
+        NODE_IMAGE: process.env.NODE_IMAGE ?? pinnedImage(REPO_ROOT, 'NODE_IMAGE'),
         SERVICE_VERSION: process.env.SERVICE_VERSION ?? 'dev',
       },
     ),
@@ -240,7 +234,7 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
     const poll = (async () => {
       let lastHeartbeat = Date.now();
       while (!done) {
-        for (const event of progress.update(await projectContainers(options), Date.now()))
+        for (const event of progress.update(await labelledContainers(project.name), Date.now()))
           log(formatEvent(event));
         if (Date.now() - lastHeartbeat > 10_000 && progress.pending().length > 0) {
           log(`  … waiting for ${progress.pending().join(', ')}`);
@@ -253,7 +247,7 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
     done = true;
     await poll;
     const final = result.exitCode !== 0;
-    for (const event of progress.update(await projectContainers(options), Date.now(), final)) {
+    for (const event of progress.update(await labelledContainers(project.name), Date.now(), final)) {
       log(formatEvent(event));
     }
     if (interrupted) return await cleanUp(log, options);
