@@ -2,11 +2,12 @@
 // the image already carries, a migration whose schema is already at head (asked of the migration table,
 // no Node process), and the whole `up` when every component runs healthy on the configuration it was
 // started with.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadDatabaseFacts } from '@telemetry-kit/observability-config/services';
 import { buildInputsHash, serviceBuildInputs, serviceImageRecipe } from '@telemetry-kit/testkit';
 import { $ } from 'zx';
+import { migrationFileNames } from '../migrations.ts';
 import { REPO_ROOT } from './compose.ts';
 import type { DevService } from './model.ts';
 import type { ContainerStatus } from './progress.ts';
@@ -73,12 +74,7 @@ export function needsBuild(
 
 /** The migrations a schema-owning service ships (their names as the migration table records them). */
 export function migrationNames(service: string, root = REPO_ROOT): string[] {
-  const dir = path.join(root, 'services', service, 'migrations');
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => /\.(sql|js|ts)$/.test(f))
-    .map((f) => f.replace(/\.(sql|js|ts)$/, ''))
-    .sort();
+  return migrationFileNames(root, service).map((file) => file.replace(/\.(sql|js|ts)$/, ''));
 }
 
 /**

@@ -3,10 +3,11 @@
 // migrations the running release added only when every one of them declares its down migration safe
 // (a line `-- rollback: safe, <why>` in the file). Otherwise the schema stays at the running release's
 // head, which the earlier code must tolerate: migrations only expand (docs/delivery.md).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CatalogueService } from '@telemetry-kit/observability-config/services';
 import { parseAllDocuments } from 'yaml';
+import { migrationFileNames } from '../migrations.ts';
 
 /** The ConfigMap a deploy writes last, in the environment's namespace. */
 export const RECORD_CONFIG_MAP = 'telemetry-kit-release';
@@ -28,10 +29,10 @@ export function declaresSafeDown(sql: string): boolean {
 /** The migration files of a service in this checkout, in the order they run. */
 export function migrationFiles(root: string, service: string): Array<{ name: string; sql: string }> {
   const dir = path.join(root, 'services', service, 'migrations');
-  return readdirSync(dir)
-    .filter((file) => file.endsWith('.sql'))
-    .sort()
-    .map((file) => ({ name: file, sql: readFileSync(path.join(dir, file), 'utf8') }));
+  return migrationFileNames(root, service).map((file) => ({
+    name: file,
+    sql: readFileSync(path.join(dir, file), 'utf8'),
+  }));
 }
 
 interface Job {
