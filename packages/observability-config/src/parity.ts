@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments, parseDocument } from 'yaml';
 import { canonicalJson } from './dashboards.ts';
 import { deployedObjects } from './parity-objects.ts';
 import { SOURCE, TARGET } from './paths.ts';
@@ -187,10 +187,10 @@ function checkDeployed(
 
 /** What the values files of a Kubernetes environment's Helm releases hold of its settings. */
 function helmDeployedValues(root: string, env: DeployedEnvironment): DeployedValues {
+  // Read as composeDeployedValues reads compose's files: the scalar at a path of the YAML document.
   const values = (chart: string) =>
-    parse(readFileSync(path.join(root, TARGET.k8sOverlays, env, `${chart}.values.yaml`), 'utf8')) as unknown;
-  const at = (value: unknown, keys: string[]) =>
-    String(keys.reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], value));
+    parseDocument(readFileSync(path.join(root, TARGET.k8sOverlays, env, `${chart}.values.yaml`), 'utf8'));
+  const at = (document: ReturnType<typeof values>, keys: string[]) => String(document.getIn(keys));
   const stack = values('kube-prometheus-stack');
   return {
     lokiRetention: at(values('loki'), ['loki', 'limits_config', 'retention_period']),

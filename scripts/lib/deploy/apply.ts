@@ -1,7 +1,7 @@
 import { $ } from 'zx';
 import type { DeployPlan, Manifest } from './plan.ts';
 
-const stringify = (objects: Manifest[]) => objects.map((o) => JSON.stringify(o)).join('\n---\n');
+const stringify = (objects: object[]) => objects.map((o) => JSON.stringify(o)).join('\n---\n');
 
 export interface ApplyOptions {
   namespace: string;
@@ -38,10 +38,7 @@ export async function runJobs(jobs: Manifest[], options: ApplyOptions): Promise<
 
 /** Applies objects as they are (server-side). */
 export async function applyObjects(objects: object[], options: ApplyOptions): Promise<void> {
-  await kubectlOf(options)(
-    ['apply', '--server-side', '-f', '-'],
-    objects.map((o) => JSON.stringify(o)).join('\n---\n'),
-  );
+  await kubectlOf(options)(['apply', '--server-side', '-f', '-'], stringify(objects));
 }
 
 /**
