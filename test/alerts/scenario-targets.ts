@@ -1,5 +1,5 @@
 // The service the live alert scenario scrapes, stops and injects errors into. Both targets take the
-// same runtime fault API as services/service-kit (PUT /admin/faults, bearer token), so switching from
+// same runtime fault API as packages/service-kit (PUT /admin/faults, bearer token), so switching from
 // the fixture to the real gateway is `ALERT_SCENARIO_TARGET=gateway`.
 import path from 'node:path';
 import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
