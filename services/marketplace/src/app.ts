@@ -1,10 +1,11 @@
 import type { FaultInjector, FeatureFlags, VariantOf } from '@telemetry-kit/service-kit';
 import { createServiceApp, definitionDefault, HttpError, parseInput, text } from '@telemetry-kit/service-kit';
 import type { Telemetry } from '@telemetry-kit/telemetry';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { authorisePayment, normaliseCardNumber, passesLuhn } from './payments.ts';
-import type { Currency, MarketplaceStore } from './store.ts';
+import type { PaymentProcessor } from './payments.ts';
+import { normaliseCardNumber, passesLuhn, standInProcessor } from './payments.ts';
+import type { Currency, MarketplaceStore, RecordedPurchase } from './store.ts';
 
 export type MarketplaceRepository = Pick<
   MarketplaceStore,
@@ -45,6 +46,14 @@ const listQuerySchema = z.strictObject({
 
 const idParamsSchema = z.strictObject({ id: uuid });
 
+/** Visible ASCII, as the header carries it; the column's check allows the same 128 characters. */
+const purchaseHeadersSchema = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,128}$/, 'must be 1 to 128 visible ASCII characters, e.g. a UUID')
+    .optional(),
+});
+
 const thisYear = new Date().getUTCFullYear();
 const purchaseSchema = z.strictObject({
   buyerId: uuid,
@@ -71,12 +80,15 @@ export interface MarketplaceDeps {
   faults: FaultInjector;
   /** Which ritual-length variant a seller is in; absent in unit tests (the definition's default). */
   flags?: FeatureFlags | undefined;
+  /** Where purchases are charged (default: the stand-in processor). */
+  payments?: PaymentProcessor | undefined;
   adminToken?: string | undefined;
   onUnexpectedError?: (error: unknown) => void;
 }
 
 export function buildMarketplaceApp(deps: MarketplaceDeps): FastifyInstance {
   const { store, metrics } = deps;
+  const payments = deps.payments ?? standInProcessor;
   // The seller wrote the ritual they list (rituals evaluated the same flag for them, and fractional
   // bucketing by user id gives every process the same answer): listed and sold count in their variant.
   const lengthOf = async (sellerId: string): Promise<RitualLength> =>
@@ -109,38 +121,55 @@ export function buildMarketplaceApp(deps: MarketplaceDeps): FastifyInstance {
     return listing;
   });
 
+  // Idempotency-Key (optional): a client that lost the answer retries with the same key and gets the
+  // first answer again, marked Idempotent-Replayed, and is charged once.
   app.post('/listings/:id/purchases', async (request, reply) => {
     const { id } = parseInput(idParamsSchema, request.params, 'path');
     const { buyerId, payment } = parseInput(purchaseSchema, request.body);
+    const idempotencyKey = parseInput(purchaseHeadersSchema, request.headers, 'header')['idempotency-key'];
     const listing = await store.getListing(id);
     if (!listing) throw new HttpError(404, 'listing_not_found', 'no listing with this id');
-    if (listing.status !== 'active')
-      throw new HttpError(409, 'listing_not_available', 'this listing is sold');
     if (listing.sellerId === buyerId)
       throw new HttpError(409, 'own_listing', 'you cannot buy your own listing');
-    const decision = authorisePayment({
+    const card = {
       number: payment.cardNumber,
       expMonth: payment.expMonth,
       expYear: payment.expYear,
       cvc: payment.cvc,
+    };
+    const result = await store.recordPurchase({
+      listingId: listing.id,
+      buyerId,
+      idempotencyKey,
+      charge: () => payments.authorise(card, idempotencyKey),
     });
-    const purchase = await store.recordPurchase(listing, buyerId, decision);
-    if (!purchase) throw new HttpError(409, 'listing_not_available', 'this listing was sold meanwhile');
-    metrics.purchase(
-      purchase.outcome,
-      purchase.amountCents,
-      purchase.currency,
-      await lengthOf(listing.sellerId),
-    );
-    if (decision.outcome === 'declined') {
-      return reply.code(402).send({
-        error: { code: decision.reason, message: 'the payment was declined' },
-        purchase,
-      });
+    if (!result) throw new HttpError(409, 'listing_not_available', 'this listing is sold');
+    if (result.purchase.listingId !== listing.id) {
+      throw new HttpError(
+        422,
+        'idempotency_key_reused',
+        'this Idempotency-Key was used for another purchase; send a new key for a new purchase',
+      );
     }
-    metrics.activeListingsChanged();
-    return reply.code(201).send(purchase);
+    if (result.replayed) reply.header('idempotent-replayed', 'true');
+    else await countPurchase(result, listing.sellerId);
+    return sendPurchase(reply, result);
   });
 
+  const countPurchase = async ({ purchase }: RecordedPurchase, sellerId: string) => {
+    metrics.purchase(purchase.outcome, purchase.amountCents, purchase.currency, await lengthOf(sellerId));
+    if (purchase.outcome === 'completed') metrics.activeListingsChanged();
+  };
+
   return app;
+}
+
+function sendPurchase(reply: FastifyReply, { purchase, declineReason }: RecordedPurchase) {
+  if (purchase.outcome === 'declined') {
+    return reply.code(402).send({
+      error: { code: declineReason ?? 'card_declined', message: 'the payment was declined' },
+      purchase,
+    });
+  }
+  return reply.code(201).send(purchase);
 }

@@ -44,6 +44,18 @@ export function normaliseCardNumber(input: string): string {
   return input.replace(/[\s-]/g, '');
 }
 
+/**
+ * Where a purchase is charged. The idempotency key goes with the charge, as payment providers take
+ * one (Stripe's Idempotency-Key): should the marketplace lose its record of a charge, a retried
+ * charge with the same key is still made only once at the provider.
+ */
+export interface PaymentProcessor {
+  authorise(card: CardDetails, idempotencyKey?: string): PaymentDecision | Promise<PaymentDecision>;
+}
+
+/** The stand-in processor: decides from the card alone, remembers nothing. */
+export const standInProcessor: PaymentProcessor = { authorise: (card) => authorisePayment(card) };
+
 export function authorisePayment(card: CardDetails, now: Date = new Date()): PaymentDecision {
   const digits = normaliseCardNumber(card.number);
   const brand = cardBrand(digits);

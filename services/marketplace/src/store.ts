@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import type { PaymentDecision } from './payments.ts';
 
 export type Currency = 'EUR' | 'USD' | 'GBP';
 
@@ -47,6 +48,23 @@ interface ListingRow {
   created_at: Date;
 }
 
+/** One purchase request: the client's key makes a retry of it safe. */
+export interface PurchaseAttempt {
+  listingId: string;
+  buyerId: string;
+  /** The client's Idempotency-Key: a retry with the same key gets the first attempt's purchase. */
+  idempotencyKey?: string | undefined;
+  /** Charges the card: called at most once per key, while the listing is locked and still on sale. */
+  charge: () => PaymentDecision | Promise<PaymentDecision>;
+}
+
+export interface RecordedPurchase {
+  purchase: Purchase;
+  declineReason?: Extract<PaymentDecision, { outcome: 'declined' }>['reason'] | undefined;
+  /** True when the key had been used: this is the first attempt's purchase, nothing was charged now. */
+  replayed: boolean;
+}
+
 interface PurchaseRow {
   id: string;
   listing_id: string;
@@ -56,6 +74,7 @@ interface PurchaseRow {
   outcome: Purchase['outcome'];
   card_brand: string;
   card_last4: string;
+  decline_reason: RecordedPurchase['declineReason'] | null;
   created_at: Date;
 }
 
@@ -136,42 +155,61 @@ export class MarketplaceStore {
   }
 
   /**
-   * Records a purchase attempt. A completed one marks the listing sold in the same transaction;
-   * returns undefined when the listing is no longer active (someone bought it first).
+   * Charges and records a purchase in one transaction. A completed one marks the listing sold; returns
+   * undefined when the listing is no longer on sale (nothing is charged then). With an idempotency key,
+   * attempts with the same key are serialised (an advisory lock on buyer and key) and every one after
+   * the first returns the first one's purchase, uncharged.
    */
-  async recordPurchase(
-    listing: Listing,
-    buyerId: string,
-    decision: { outcome: Purchase['outcome']; brand: string; last4: string },
-  ): Promise<Purchase | undefined> {
+  async recordPurchase(attempt: PurchaseAttempt): Promise<RecordedPurchase | undefined> {
     const client: PoolClient = await this.#pool.connect();
     try {
       await client.query('BEGIN');
-      if (decision.outcome === 'completed') {
-        const sold = await client.query(
-          "UPDATE listings SET status = 'sold' WHERE id = $1 AND status = 'active' RETURNING id",
-          [listing.id],
+      if (attempt.idempotencyKey !== undefined) {
+        await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+          `purchase:${attempt.buyerId}:${attempt.idempotencyKey}`,
+        ]);
+        const earlier = await client.query<PurchaseRow>(
+          'SELECT * FROM purchases WHERE buyer_id = $1 AND idempotency_key = $2',
+          [attempt.buyerId, attempt.idempotencyKey],
         );
-        if (sold.rowCount !== 1) {
-          await client.query('ROLLBACK');
-          return undefined;
+        if (earlier.rows[0]) {
+          await client.query('COMMIT');
+          return recorded(earlier.rows[0], true);
         }
       }
+      // Locking the listing row also serialises concurrent buyers: the second sees it sold and is
+      // never charged.
+      const { rows: listings } = await client.query<ListingRow>(
+        "SELECT * FROM listings WHERE id = $1 AND status = 'active' FOR UPDATE",
+        [attempt.listingId],
+      );
+      const listing = listings[0];
+      if (!listing) {
+        await client.query('ROLLBACK');
+        return undefined;
+      }
+      const decision = await attempt.charge();
+      if (decision.outcome === 'completed') {
+        await client.query("UPDATE listings SET status = 'sold' WHERE id = $1", [listing.id]);
+      }
       const { rows } = await client.query<PurchaseRow>(
-        `INSERT INTO purchases (listing_id, buyer_id, amount_cents, currency, outcome, card_brand, card_last4)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+        `INSERT INTO purchases (listing_id, buyer_id, amount_cents, currency, outcome, card_brand, card_last4,
+                                idempotency_key, decline_reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
         [
           listing.id,
-          buyerId,
-          listing.priceCents,
+          attempt.buyerId,
+          listing.price_cents,
           listing.currency,
           decision.outcome,
           decision.brand,
           decision.last4,
+          attempt.idempotencyKey ?? null,
+          decision.outcome === 'declined' ? decision.reason : null,
         ],
       );
       await client.query('COMMIT');
-      return toPurchase(rows[0] as PurchaseRow);
+      return recorded(rows[0] as PurchaseRow, false);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
       throw error;
@@ -180,3 +218,9 @@ export class MarketplaceStore {
     }
   }
 }
+
+const recorded = (row: PurchaseRow, replayed: boolean): RecordedPurchase => ({
+  purchase: toPurchase(row),
+  declineReason: row.decline_reason ?? undefined,
+  replayed,
+});

@@ -35,7 +35,11 @@ describeWithContainers('marketplace migrations against Postgres 17', { images: [
 
   it('applies every migration up, in order, into its own schema', async () => {
     const applied = await migrate({ databaseUrl: postgres.url, direction: 'up' });
-    expect(applied).toEqual(['1764150000000_create-listings', '1764150000001_create-purchases']);
+    expect(applied).toEqual([
+      '1764150000000_create-listings',
+      '1764150000001_create-purchases',
+      '1764150000002_purchase-idempotency-keys',
+    ]);
     expect(await tables()).toEqual(['listings', 'pgmigrations', 'purchases']);
     expect(
       await migrate({ databaseUrl: postgres.url, direction: 'up' }),
@@ -55,26 +59,63 @@ describeWithContainers('marketplace migrations against Postgres 17', { images: [
       currency: 'GBP',
     });
 
-    expect(await migrate({ databaseUrl: postgres.url, direction: 'down' })).toEqual([
+    expect(await migrate({ databaseUrl: postgres.url, direction: 'down', count: 2 })).toEqual([
+      '1764150000002_purchase-idempotency-keys',
       '1764150000001_create-purchases',
     ]);
     expect(await tables()).toEqual(['listings', 'pgmigrations']);
     expect(await migrate({ databaseUrl: postgres.url, direction: 'up' })).toEqual([
       '1764150000001_create-purchases',
+      '1764150000002_purchase-idempotency-keys',
     ]);
 
     expect(await store.getListing(listing.id)).toEqual(listing);
-    const purchase = await store.recordPurchase(listing, '0d6f3f5e-1b2c-4d5e-8f90-a1b2c3d4e5f6', {
-      outcome: 'completed',
-      brand: 'visa',
-      last4: '4242',
+    const recorded = await store.recordPurchase({
+      listingId: listing.id,
+      buyerId: '0d6f3f5e-1b2c-4d5e-8f90-a1b2c3d4e5f6',
+      idempotencyKey: 'key-1',
+      charge: () => ({ outcome: 'completed', brand: 'visa', last4: '4242' }),
     });
-    expect(purchase?.outcome, 'the re-created purchases table works').toBe('completed');
+    expect(recorded?.purchase.outcome, 'the re-created purchases table works').toBe('completed');
+  });
+
+  it('takes the idempotency key off purchases with down, keeping the purchases', async () => {
+    await migrate({ databaseUrl: postgres.url, direction: 'up' });
+    const store = new MarketplaceStore(pool);
+    const listing = await store.createListing({
+      sellerId: '6f1c8a52-7d4e-4a36-9d89-2b1f0c4b9e11',
+      ritualId: 'ritual-2',
+      title: 'Night walk',
+      description: '',
+      priceCents: 300,
+      currency: 'EUR',
+    });
+    await store.recordPurchase({
+      listingId: listing.id,
+      buyerId: '0d6f3f5e-1b2c-4d5e-8f90-a1b2c3d4e5f6',
+      idempotencyKey: 'key-2',
+      charge: () => ({ outcome: 'completed', brand: 'visa', last4: '4242' }),
+    });
+    const columns = async () =>
+      (
+        await pool.query<{ column_name: string }>(
+          "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'purchases'",
+          [SCHEMA],
+        )
+      ).rows.map((row) => row.column_name);
+
+    expect(await migrate({ databaseUrl: postgres.url, direction: 'down' })).toEqual([
+      '1764150000002_purchase-idempotency-keys',
+    ]);
+    expect(await columns()).not.toContain('idempotency_key');
+    expect((await pool.query('SELECT count(*)::int AS n FROM purchases')).rows[0].n).toBe(1);
+    await migrate({ databaseUrl: postgres.url, direction: 'up' });
+    expect(await columns()).toEqual(expect.arrayContaining(['idempotency_key', 'decline_reason']));
   });
 
   it('reverts everything with down, leaving only the bookkeeping table', async () => {
     await migrate({ databaseUrl: postgres.url, direction: 'up' });
-    await migrate({ databaseUrl: postgres.url, direction: 'down', count: 2 });
+    await migrate({ databaseUrl: postgres.url, direction: 'down', count: 3 });
     expect(await tables()).toEqual(['pgmigrations']);
   });
 
@@ -93,7 +134,7 @@ describeWithContainers('marketplace migrations against Postgres 17', { images: [
     }
     // The real migrations still apply cleanly afterwards.
     expect(await migrate({ databaseUrl: postgres.url, direction: 'up', dir: MIGRATIONS_DIR })).toHaveLength(
-      2,
+      3,
     );
   });
 });
