@@ -83,6 +83,11 @@ export default kitDashboard('kit-rituals', 'Rituals', 'grafana/dashboards/ritual
     ]),
   )
   .withPanel(
+    timeSeries('Replicas by LLM circuit state', 'short', [
+      promQuery('sum by (job, state) (rituals_llm_circuit_state)', '{{state}}'),
+    ]),
+  )
+  .withPanel(
     timeSeries('Tokens per second by type', 'short', [
       promQuery(
         'sum by (gen_ai_token_type) (rate(gen_ai_client_token_usage_sum[$__rate_interval]))',

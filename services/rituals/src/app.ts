@@ -1,10 +1,11 @@
 import type { FaultInjector, FeatureFlags } from '@telemetry-kit/service-kit';
-import { createServiceApp, HttpError, parseInput, text } from '@telemetry-kit/service-kit';
+import { createServiceApp, errorBody, HttpError, parseInput, text } from '@telemetry-kit/service-kit';
 import type { Telemetry } from '@telemetry-kit/telemetry';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { GenerationChoice, RitualGenerator } from './generator.ts';
 import { DEFAULT_CHOICE, RitualGenerationError } from './generator.ts';
+import type { LlmFailure } from './llm.ts';
 import type { RitualRecord, RitualStorage } from './storage.ts';
 
 // userId: the gateway's authenticated user, for the flags' fractional targeting only (never stored
@@ -21,10 +22,17 @@ export interface RitualsDeps {
   /** The LLM kill switch and the ritual length; absent in unit tests (the definition's defaults). */
   flags?: FeatureFlags | undefined;
   adminToken?: string | undefined;
-  /** Generation failures (LLM or synthesis): reported, then answered 502. */
+  /** Generation failures: reported, then answered 503/504 (the model, with Retry-After) or 502 (synthesis). */
   onGenerationFailure?: (error: RitualGenerationError) => void;
   onUnexpectedError?: (error: unknown) => void;
 }
+
+/** The model's failures as answers: too slow is a 504, failing or paused (circuit open) a 503. */
+const LLM_FAILURE_ANSWERS: Record<LlmFailure, { status: 503 | 504; code: string }> = {
+  timeout: { status: 504, code: 'llm_timeout' },
+  error: { status: 503, code: 'llm_unavailable' },
+  circuit_open: { status: 503, code: 'llm_circuit_open' },
+};
 
 const present = (record: RitualRecord) => ({ ...record, audioUrl: `/rituals/${record.id}/audio` });
 
@@ -58,9 +66,14 @@ export function buildRitualsApp(deps: RitualsDeps): FastifyInstance {
     } catch (error) {
       if (!(error instanceof RitualGenerationError)) throw error;
       deps.onGenerationFailure?.(error);
-      const code = error.stage === 'llm' ? 'llm_unavailable' : 'synthesis_failed';
-      const status = error.llmOutcome === 'timeout' ? 504 : 502;
-      throw new HttpError(status, code, error.message);
+      if (error.stage === 'synthesis') throw new HttpError(502, 'synthesis_failed', error.message);
+      const { status, code } = LLM_FAILURE_ANSWERS[error.llmOutcome ?? 'error'];
+      // Retry-After in whole seconds (RFC 9110), at least 1: a 0 would invite an immediate retry.
+      const retryAfter = Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000));
+      return reply
+        .code(status)
+        .header('retry-after', String(retryAfter))
+        .send(errorBody(code, error.message));
     }
   });
 

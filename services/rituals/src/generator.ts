@@ -4,7 +4,8 @@ import { performance } from 'node:perf_hooks';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { VariantOf } from '@telemetry-kit/service-kit';
 import { definitionDefault } from '@telemetry-kit/service-kit';
-import type { LlmOutcome, LlmResult } from './llm.ts';
+import type { CircuitState } from './circuit-breaker.ts';
+import type { LlmFailure, LlmOutcome, LlmResult } from './llm.ts';
 import { LlmCallError } from './llm.ts';
 import type { RitualRecord, RitualStorage } from './storage.ts';
 import { STORED_RITUAL_MODEL, storedRitual } from './stored-rituals.ts';
@@ -33,10 +34,16 @@ export interface RitualMetrics {
   tokens(model: string, type: 'input' | 'output', count: number): void;
   audio(outcome: 'success' | 'error', seconds: number): void;
   ritual(outcome: 'success' | 'llm_error' | 'synthesis_error', length: RitualLength): void;
+  /** The circuit in front of the model, read at each scrape. */
+  watchCircuit?(read: () => CircuitState): void;
 }
 
 export interface RitualGeneratorDeps {
-  writer: { model: string; write(intention: string, length: RitualLength): Promise<LlmResult> };
+  writer: {
+    model: string;
+    write(intention: string, length: RitualLength): Promise<LlmResult>;
+    readonly circuitState?: CircuitState;
+  };
   synthesise: (text: string, outFile: string, options: SynthesisOptions) => Promise<void>;
   synthesis: SynthesisOptions;
   storage: RitualStorage;
@@ -45,12 +52,20 @@ export interface RitualGeneratorDeps {
 
 export class RitualGenerationError extends Error {
   readonly stage: 'llm' | 'synthesis';
-  readonly llmOutcome: LlmOutcome | undefined;
-  constructor(stage: 'llm' | 'synthesis', message: string, cause: unknown, llmOutcome?: LlmOutcome) {
+  readonly llmOutcome: LlmFailure | undefined;
+  /** When the model may be asked again (from its circuit breaker); LLM failures only. */
+  readonly retryAfterMs: number | undefined;
+  constructor(
+    stage: 'llm' | 'synthesis',
+    message: string,
+    cause: unknown,
+    llm?: { outcome: LlmFailure; retryAfterMs: number | undefined },
+  ) {
     super(message, { cause });
     this.name = 'RitualGenerationError';
     this.stage = stage;
-    this.llmOutcome = llmOutcome;
+    this.llmOutcome = llm?.outcome;
+    this.retryAfterMs = llm?.retryAfterMs;
   }
 }
 
@@ -63,6 +78,10 @@ export class RitualGenerator {
 
   constructor(deps: RitualGeneratorDeps) {
     this.#deps = deps;
+    const { writer } = deps;
+    if (writer.circuitState !== undefined) {
+      deps.metrics.watchCircuit?.(() => writer.circuitState ?? 'closed');
+    }
   }
 
   async generate(intention: string, choice: GenerationChoice = DEFAULT_CHOICE): Promise<RitualRecord> {
@@ -125,10 +144,16 @@ export class RitualGenerator {
       metrics.tokens(writer.model, 'output', written.outputTokens);
       return written;
     } catch (error) {
-      const outcome = error instanceof LlmCallError ? error.outcome : 'error';
-      metrics.llmCall(writer.model, outcome, seconds(llmStart));
+      const outcome: LlmFailure = error instanceof LlmCallError ? error.outcome : 'error';
+      const retryAfterMs = error instanceof LlmCallError ? error.retryAfterMs : undefined;
+      // A call the open circuit refused never reached the model: no operation duration to record.
+      if (outcome !== 'circuit_open') metrics.llmCall(writer.model, outcome, seconds(llmStart));
       metrics.ritual('llm_error', length);
-      throw new RitualGenerationError('llm', 'the ritual text could not be written', error, outcome);
+      const message =
+        outcome === 'circuit_open'
+          ? 'the model is failing; ritual generation is paused'
+          : 'the ritual text could not be written';
+      throw new RitualGenerationError('llm', message, error, { outcome, retryAfterMs });
     }
   }
 }

@@ -1,17 +1,23 @@
 import type { Span } from '@opentelemetry/api';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import OpenAI, { APIConnectionTimeoutError } from 'openai';
+import type { CircuitState } from './circuit-breaker.ts';
+import { CircuitBreaker, CircuitOpenError } from './circuit-breaker.ts';
 import type { RitualLength } from './generator.ts';
 
 export interface LlmConfig {
   baseUrl: string;
   model: string;
   apiKey: string;
+  /** The rituals deadline for the model: past it the call is abandoned and the request answered 504. */
   timeoutMs: number;
   maxTokens: number;
 }
 
+/** How an LLM call ended; the `outcome` label of gen_ai_client_operation_duration_seconds. */
 export type LlmOutcome = 'success' | 'error' | 'timeout';
+/** Why no text came back: the call failed or timed out, or the open circuit refused to make it. */
+export type LlmFailure = Exclude<LlmOutcome, 'success'> | 'circuit_open';
 
 export interface LlmResult {
   text: string;
@@ -21,11 +27,14 @@ export interface LlmResult {
 }
 
 export class LlmCallError extends Error {
-  readonly outcome: Exclude<LlmOutcome, 'success'>;
-  constructor(outcome: Exclude<LlmOutcome, 'success'>, message: string, cause: unknown) {
+  readonly outcome: LlmFailure;
+  /** When the caller may try again: the circuit's remaining open time, or its whole open period. */
+  readonly retryAfterMs: number | undefined;
+  constructor(outcome: LlmFailure, message: string, cause: unknown, retryAfterMs?: number) {
     super(message, { cause });
     this.name = 'LlmCallError';
     this.outcome = outcome;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -44,16 +53,19 @@ const TOKEN_BUDGET: Record<RitualLength, number> = { standard: 1, extended: 2 };
 /**
  * Writes a ritual's text with an OpenAI-compatible chat-completions API. The call is one CLIENT
  * span named `chat <model>` with GenAI semantic-convention attributes; the prompt and the answer
- * are not recorded (they are user content).
+ * are not recorded (they are user content). Calls go through a circuit breaker: while the model
+ * keeps failing, no call is made (LlmCallError `circuit_open`, no span).
  */
 export class RitualWriter {
   readonly #client: OpenAI;
   readonly #config: LlmConfig;
+  readonly #breaker: CircuitBreaker;
   readonly #serverAddress: string;
   readonly #serverPort: number;
 
-  constructor(config: LlmConfig) {
+  constructor(config: LlmConfig, breaker: CircuitBreaker = new CircuitBreaker()) {
     this.#config = config;
+    this.#breaker = breaker;
     this.#client = new OpenAI({
       baseURL: config.baseUrl,
       apiKey: config.apiKey,
@@ -69,13 +81,31 @@ export class RitualWriter {
     return this.#config.model;
   }
 
+  get circuitState(): CircuitState {
+    return this.#breaker.state;
+  }
+
   /** Readiness: the provider answers its model list. */
   async check(): Promise<void> {
     await this.#client.models.list({ timeout: 2000 });
   }
 
   async write(intention: string, length: RitualLength): Promise<LlmResult> {
-    const { model } = this.#config;
+    try {
+      return await this.#breaker.run(() => this.#call(intention, length));
+    } catch (error) {
+      if (error instanceof CircuitOpenError) {
+        throw new LlmCallError('circuit_open', error.message, error, error.retryAfterMs);
+      }
+      if (error instanceof LlmCallError) {
+        throw new LlmCallError(error.outcome, error.message, error.cause, this.#breaker.retryAfterMs);
+      }
+      throw error;
+    }
+  }
+
+  async #call(intention: string, length: RitualLength): Promise<LlmResult> {
+    const { model, timeoutMs } = this.#config;
     const maxTokens = this.#config.maxTokens * TOKEN_BUDGET[length];
     return tracer.startActiveSpan(
       `chat ${model}`,
@@ -92,15 +122,20 @@ export class RitualWriter {
         },
       },
       async (span: Span) => {
+        // The SDK's own timeout as well as this one: the deadline holds however the SDK counts time.
+        const deadline = AbortSignal.timeout(timeoutMs);
         try {
-          const completion = await this.#client.chat.completions.create({
-            model,
-            max_tokens: maxTokens,
-            messages: [
-              { role: 'system', content: SYSTEM_PROMPTS[length] },
-              { role: 'user', content: `Write a ritual for this intention: ${intention}` },
-            ],
-          });
+          const completion = await this.#client.chat.completions.create(
+            {
+              model,
+              max_tokens: maxTokens,
+              messages: [
+                { role: 'system', content: SYSTEM_PROMPTS[length] },
+                { role: 'user', content: `Write a ritual for this intention: ${intention}` },
+              ],
+            },
+            { signal: deadline },
+          );
           const choice = completion.choices[0];
           const text = choice?.message.content?.trim() ?? '';
           if (!text) throw new Error('the model returned no text');
@@ -119,7 +154,8 @@ export class RitualWriter {
           });
           return result;
         } catch (error) {
-          const outcome = error instanceof APIConnectionTimeoutError ? 'timeout' : 'error';
+          const outcome =
+            error instanceof APIConnectionTimeoutError || deadline.aborted ? 'timeout' : 'error';
           const type = error instanceof Error ? error.constructor.name : 'Error';
           span.setAttribute('error.type', outcome === 'timeout' ? 'timeout' : type);
           span.setStatus({ code: SpanStatusCode.ERROR, message: `LLM call failed (${outcome})` });

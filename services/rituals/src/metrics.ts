@@ -1,5 +1,7 @@
 import { variantsOf } from '@telemetry-kit/service-kit';
 import type { Telemetry } from '@telemetry-kit/telemetry';
+import type { CircuitState } from './circuit-breaker.ts';
+import { CIRCUIT_STATES } from './circuit-breaker.ts';
 import type { RitualMetrics } from './generator.ts';
 
 /** Seconds: LLM calls take from tens of milliseconds (emulator) to tens of seconds (real providers). */
@@ -49,7 +51,22 @@ export function ritualMetrics(telemetry: Telemetry, models: readonly string[]): 
     for (const ritual_length of lengths) generated.add(0, { outcome, ritual_length });
   }
 
+  // A state set: one series per state, 1 for the current one, so `== 1` and `max_over_time` both read
+  // naturally; the label takes only the breaker's three states.
+  let readCircuit: () => CircuitState = () => 'closed';
+  telemetry.meter
+    .createObservableGauge('rituals.llm.circuit.state', {
+      description: 'The circuit breaker in front of the LLM: 1 for its current state, 0 for the others',
+    })
+    .addCallback((result) => {
+      const current = readCircuit();
+      for (const state of CIRCUIT_STATES) result.observe(state === current ? 1 : 0, { state });
+    });
+
   return {
+    watchCircuit: (read) => {
+      readCircuit = read;
+    },
     llmCall: (model, outcome, seconds) =>
       operationDuration.record(seconds, {
         'gen_ai.request.model': model,

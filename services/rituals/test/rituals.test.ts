@@ -116,7 +116,7 @@ describe('ritual generation failures', () => {
     const app = buildRitualsApp({ generator, storage: new RitualStorage(dir), faults: new FaultInjector() });
     const response = await app.inject({ method: 'POST', url: '/rituals', payload: { intention: 'calm' } });
     expect(response.statusCode).toBe(504);
-    expect(response.json().error.code).toBe('llm_unavailable');
+    expect(response.json().error.code).toBe('llm_timeout');
     expect(metrics.events).toEqual(['llm:ritual-emulator-1:timeout', 'ritual:llm_error']);
   });
 
