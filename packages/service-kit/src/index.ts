@@ -1,5 +1,8 @@
 export type { ServiceAppOptions } from './app.ts';
 export { createServiceApp } from './app.ts';
+export { every, runJob } from './background.ts';
+export type { ServiceEnv } from './config.ts';
+export { flagsEnv, loadServiceConfig, postgresEnv, ServiceConfigError, serviceEnv } from './config.ts';
 export type { ErrorBody } from './errors.ts';
 export { errorBody, HttpError, toErrorResponse } from './errors.ts';
 export type { FaultSettings } from './faults.ts';
@@ -10,5 +13,7 @@ export type { FeatureFlags, FeatureFlagsOptions, FlagResult, FlagSubject } from 
 export { startFeatureFlags } from './flags/index.ts';
 export type { ServeOptions } from './lifecycle.ts';
 export { serve } from './lifecycle.ts';
+export type { RunningService, ServiceContext, ServiceDefinition } from './run-service.ts';
+export { runService } from './run-service.ts';
 export type { ValidationIssue } from './validation.ts';
 export { describeIssues, parseInput, text } from './validation.ts';

@@ -7,7 +7,8 @@ import { requestContext } from './context.ts';
 import { redact, redactString } from './redact/redact.ts';
 
 export type ErrorSeverity = 'critical' | 'error';
-export type ErrorSource = 'uncaughtException' | 'unhandledRejection' | 'http' | 'manual';
+/** Where the error was caught: the process handlers, a request, off-request work, or the service's own call. */
+export type ErrorSource = 'uncaughtException' | 'unhandledRejection' | 'http' | 'background' | 'manual';
 
 /** One recorded error, already redacted: this is what leaves the process (log line, span event, sinks). */
 export interface ErrorReport {

@@ -47,7 +47,7 @@ export function buildEmulatorApp(deps: EmulatorDeps): FastifyInstance {
   const app = createServiceApp({
     telemetry: deps.telemetry,
     faults: deps.faults,
-    adminToken: config.adminToken,
+    adminToken: config.ADMIN_TOKEN,
     bodyLimit: 256 * 1024,
     onUnexpectedError: deps.onUnexpectedError,
   });

@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEmulatorApp } from '../src/app.ts';
 import { completionText, countTokens } from '../src/completion.ts';
 import type { EmulatorConfig } from '../src/config.ts';
-import { loadConfig } from '../src/config.ts';
+import { emulatorConfig } from '../src/config.ts';
 import { sampleLatencyMs } from '../src/latency.ts';
 
 const config = (overrides: Partial<EmulatorConfig> = {}): EmulatorConfig => ({
-  ...loadConfig({}),
+  ...emulatorConfig.parse({}),
   latency: { medianMs: 0, p99Ms: 0 },
   ...overrides,
 });
