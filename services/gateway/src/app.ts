@@ -181,10 +181,15 @@ export function buildGatewayApp(deps: GatewayDeps): FastifyInstance {
     const user = await requireUser(request);
     const { id } = parseInput(idParams, request.params, 'path');
     const input = parseInput(purchaseSchema, request.body);
-    const upstream = await deps.marketplace.json('POST', `/listings/${id}/purchases`, {
-      buyerId: user.id,
-      payment: input.payment,
-    });
+    // The client's Idempotency-Key goes through as it came: the marketplace validates and stores it,
+    // and with it this call may be retried (upstream.ts).
+    const idempotencyKey = request.headers['idempotency-key'];
+    const upstream = await deps.marketplace.json(
+      'POST',
+      `/listings/${id}/purchases`,
+      { buyerId: user.id, payment: input.payment },
+      { idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined },
+    );
     return reply.code(upstream.status).send(upstream.body);
   });
 
