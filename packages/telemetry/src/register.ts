@@ -4,7 +4,7 @@
 
 import { sdkDisabledByEnv } from './config.ts';
 import { registerInstrumentationHooks } from './hooks.ts';
-import { startTelemetry } from './sdk.ts';
+import { startTelemetry } from './telemetry.ts';
 
 // With the SDK disabled nothing is instrumented, so no module needs the hook's wrapping.
 if (!sdkDisabledByEnv()) registerInstrumentationHooks();

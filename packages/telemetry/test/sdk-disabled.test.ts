@@ -27,7 +27,9 @@ async function probe(env: Record<string, string>): Promise<Record<string, boolea
     ['--import', '@telemetry-kit/telemetry/register', '--input-type=module', '-e', PROBE],
     { cwd: PACKAGE_ROOT, env: { ...process.env, OTEL_SERVICE_NAME: 'sdk-disabled-probe', ...env } },
   );
-  return JSON.parse(stdout.trim().split('\n').pop() ?? '{}');
+  // The probe's own line: log lines (an export to the absent default collector failing, say) may follow it.
+  const line = stdout.split('\n').find((l) => l.includes('"httpPatched"'));
+  return JSON.parse(line ?? '{}');
 }
 
 describe('OTEL_SDK_DISABLED', () => {

@@ -191,7 +191,7 @@ describe('a service started with --import @telemetry-kit/telemetry/register', ()
 });
 
 describe('a service that crashes', () => {
-  async function crash(mode: 'throw' | 'reject') {
+  function spawnCrash(mode: 'throw' | 'reject', env: Record<string, string> = {}) {
     const proc = spawn(
       process.execPath,
       [
@@ -206,6 +206,9 @@ describe('a service that crashes', () => {
           CRASH: mode,
           OTEL_SERVICE_NAME: 'crashy',
           OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+          // No scraper here: exit at once (the wait for a scrape has its own test below).
+          TELEMETRY_CRASH_SCRAPE_WAIT_MS: '0',
+          ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -214,12 +217,27 @@ describe('a service that crashes', () => {
     proc.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
     });
-    const [code] = (await once(proc, 'exit')) as [number | null];
-    const lines = out
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-    return { code, out, lines };
+    let err = '';
+    const port = new Promise<number>((resolve) => {
+      proc.stderr?.on('data', (chunk: Buffer) => {
+        err += chunk.toString();
+        const match = /listening (\d+)/.exec(err);
+        if (match) resolve(Number(match[1]));
+      });
+    });
+    const exited = once(proc, 'exit').then(([code]) => code as number | null);
+    const lines = () =>
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    return { proc, port, exited, lines, out: () => out };
+  }
+
+  async function crash(mode: 'throw' | 'reject') {
+    const run = spawnCrash(mode);
+    const code = await run.exited;
+    return { code, out: run.out(), lines: run.lines() };
   }
 
   it('records an uncaught exception as a critical, redacted report, then exits 1', async () => {
@@ -248,6 +266,24 @@ describe('a service that crashes', () => {
       }),
     );
     expect(out).not.toContain('bob@example.com');
+  });
+
+  it('stays up, not ready, until one scrape has read the critical error, then exits 1', async () => {
+    // A wait far longer than the test: the exit can only come from the scrape.
+    const run = spawnCrash('throw', { TELEMETRY_CRASH_SCRAPE_WAIT_MS: '600000' });
+    try {
+      const base = `http://127.0.0.1:${await run.port}`;
+      await expect.poll(() => run.out(), { timeout: 10_000 }).toContain('exiting after the next scrape');
+      expect(run.proc.exitCode, 'still running before any scrape').toBeNull();
+      expect((await fetch(`${base}/readyz`)).status).toBe(503);
+      const scrape = await (await fetch(`${base}/metrics`)).text();
+      expect(scrape).toMatch(
+        /app_errors_total\{[^}]*error_type="TypeError"[^}]*severity="critical"[^}]*\} 1/,
+      );
+      expect(await run.exited).toBe(1);
+    } finally {
+      if (run.proc.exitCode === null) run.proc.kill('SIGKILL');
+    }
   });
 });
 
