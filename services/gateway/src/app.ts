@@ -1,16 +1,19 @@
 import type { FaultInjector } from '@telemetry-kit/service-kit';
-import { createServiceApp, HttpError, parseInput, text } from '@telemetry-kit/service-kit';
+import { createServiceApp, errorBody, HttpError, parseInput, text } from '@telemetry-kit/service-kit';
 import type { Telemetry } from '@telemetry-kit/telemetry';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AccountStore, User } from './accounts.ts';
 import { hashPassword, hashToken, newSessionToken, verifyPassword } from './accounts.ts';
+import type { ThrottleScope } from './login-throttle.ts';
+import { clientAddress, LoginThrottle } from './login-throttle.ts';
 import type { Upstream } from './upstream.ts';
 
 /** The gateway metrics of docs/metrics.md. */
 export interface GatewayMetrics {
   signup(outcome: 'created' | 'rejected'): void;
-  login(outcome: 'success' | 'failure'): void;
+  login(outcome: 'success' | 'failure', reason?: 'unknown_account' | 'wrong_password'): void;
+  loginThrottled(scope: ThrottleScope): void;
   sessionsChanged(): void;
 }
 
@@ -58,6 +61,8 @@ export interface GatewayDeps {
   metrics: GatewayMetrics;
   faults: FaultInjector;
   sessionTtlMs?: number;
+  /** Failed-login limits; one per process by default. */
+  loginThrottle?: LoginThrottle;
   adminToken?: string | undefined;
   onUnexpectedError?: (error: unknown) => void;
   now?: () => Date;
@@ -69,6 +74,7 @@ export function buildGatewayApp(deps: GatewayDeps): FastifyInstance {
   const { accounts, metrics } = deps;
   const now = deps.now ?? (() => new Date());
   const sessionTtlMs = deps.sessionTtlMs ?? 24 * 3600_000;
+  const loginThrottle = deps.loginThrottle ?? new LoginThrottle();
   const app = createServiceApp({
     telemetry: deps.telemetry,
     faults: deps.faults,
@@ -120,13 +126,28 @@ export function buildGatewayApp(deps: GatewayDeps): FastifyInstance {
     return reply.code(201).send(await startSession(user));
   });
 
-  app.post('/api/login', async (request) => {
+  app.post('/api/login', async (request, reply) => {
     const input = parseInput(loginSchema, request.body);
+    // Refused before bcrypt runs: a throttled guess costs neither a password check nor CPU.
+    const started = loginThrottle.begin(
+      input.email,
+      clientAddress(request.ip, request.headers['x-forwarded-for']),
+    );
+    if ('throttled' in started) {
+      const { scope, retryAfterMs } = started.throttled;
+      metrics.loginThrottled(scope);
+      const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+      return reply
+        .code(429)
+        .header('retry-after', String(seconds))
+        .send(errorBody('too_many_failed_logins', `too many failed logins; try again in ${seconds} s`));
+    }
     const found = await accounts.findByEmail(input.email);
     if (!(await verifyPassword(input.password, found?.passwordHash)) || !found) {
-      metrics.login('failure');
+      metrics.login('failure', found ? 'wrong_password' : 'unknown_account');
       throw new HttpError(401, 'invalid_credentials', 'email or password is wrong');
     }
+    started.attempt.succeeded();
     metrics.login('success');
     return startSession(found);
   });

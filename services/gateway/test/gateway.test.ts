@@ -13,8 +13,11 @@ class RecordingMetrics implements GatewayMetrics {
   signup(outcome: string) {
     this.events.push(`signup:${outcome}`);
   }
-  login(outcome: string) {
-    this.events.push(`login:${outcome}`);
+  login(outcome: string, reason?: string) {
+    this.events.push(reason ? `login:${outcome}:${reason}` : `login:${outcome}`);
+  }
+  loginThrottled(scope: string) {
+    this.events.push(`login_throttled:${scope}`);
   }
   sessionsChanged() {}
 }
@@ -107,7 +110,11 @@ describe('the gateway', () => {
     });
     expect(right.statusCode).toBe(200);
     expect(right.json().token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(metrics.events.slice(1)).toEqual(['login:failure', 'login:failure', 'login:success']);
+    expect(metrics.events.slice(1)).toEqual([
+      'login:failure:wrong_password',
+      'login:failure:unknown_account',
+      'login:success',
+    ]);
   });
 
   it('ends a session on logout', async () => {

@@ -20,7 +20,7 @@ export interface WebServerOptions {
 
 /** Request headers the browser may send on to the gateway; cookies and the rest stay here. */
 const FORWARDED_REQUEST_HEADERS = ['content-type', 'authorization', 'accept', 'x-request-id'];
-const FORWARDED_RESPONSE_HEADERS = ['content-type', 'cache-control', 'x-request-id'];
+const FORWARDED_RESPONSE_HEADERS = ['content-type', 'cache-control', 'x-request-id', 'retry-after'];
 
 /**
  * Serves the browser app, its runtime configuration, and /api/* proxied to the gateway. The
@@ -53,6 +53,9 @@ export async function buildWebServer(options: WebServerOptions): Promise<Fastify
         const value = request.headers[name];
         if (typeof value === 'string') headers[name] = value;
       }
+      // The gateway limits failed logins per client address: it must see the browser's, not ours.
+      const forwarded = request.headers['x-forwarded-for'];
+      headers['x-forwarded-for'] = typeof forwarded === 'string' ? `${forwarded}, ${request.ip}` : request.ip;
       let upstream: Response;
       try {
         upstream = await fetch(`${options.gatewayUrl}${request.url}`, {

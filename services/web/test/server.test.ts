@@ -19,6 +19,10 @@ describe('the web server', () => {
     });
     request.on('end', () => {
       seen.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body });
+      if (request.url === '/api/login') {
+        response.writeHead(429, { 'content-type': 'application/json', 'retry-after': '42' }).end('{}');
+        return;
+      }
       response
         .writeHead(201, { 'content-type': 'application/json', 'set-cookie': 'tracking=1' })
         .end('{"ok":true}');
@@ -68,6 +72,20 @@ describe('the web server', () => {
     expect(forwarded).toMatchObject({ method: 'POST', url: '/api/rituals?x=1', body: raw });
     expect(forwarded?.headers.authorization).toBe('Bearer abc');
     expect(forwarded?.headers.cookie).toBeUndefined();
+  });
+
+  it('tells the gateway the browser’s address and hands the browser a Retry-After', async () => {
+    const app = await server();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/login',
+      headers: { 'content-type': 'application/json' },
+      payload: '{}',
+      remoteAddress: '203.0.113.9',
+    });
+    expect(response.statusCode).toBe(429);
+    expect(response.headers['retry-after']).toBe('42');
+    expect(seen.at(-1)?.headers['x-forwarded-for']).toBe('203.0.113.9');
   });
 
   it('answers 502 with a JSON error when the gateway is down', async () => {
