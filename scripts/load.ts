@@ -3,9 +3,10 @@
 // Realistic journeys against the gateway (sign up, log in, generate, browse, sell, buy), at a fixed
 // rate of journeys per second, with a live progress line, so the dashboards fill. It only ever
 // targets loopback or the project's own containers, and it is bounded in rate, time and concurrency.
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
 import { loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
@@ -69,7 +70,13 @@ export function parseLoadArgs(argv: string[]): LoadOptions {
   };
 }
 
-interface Stats {
+/** A purchase the gateway answered 201 to: it must exist exactly once (npm run bench -- reliability). */
+export interface ConfirmedPurchase {
+  id: string;
+  idempotencyKey: string;
+}
+
+export interface Stats {
   started: number;
   completed: number;
   failed: number;
@@ -105,6 +112,7 @@ class Client {
     path: string,
     body?: unknown,
     token?: string,
+    headers: Record<string, string> = {},
   ): Promise<{ status: number; body: Record<string, unknown> }> {
     const started = performance.now();
     let status = 'error';
@@ -114,6 +122,7 @@ class Client {
         headers: {
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...headers,
         },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(60_000),
@@ -130,8 +139,41 @@ class Client {
 
 const pick = <T>(items: readonly T[]): T => items[randomInt(items.length)] as T;
 
+/** Waits before the retries of a purchase (each ±50%): a user pressing "buy" again over ~8 s. */
+const PURCHASE_RETRY_DELAYS_MS = [500, 1000, 2000, 4000];
+
+/**
+ * Buys as a careful client does: one Idempotency-Key per purchase, and after a failure that left the
+ * outcome unknown (a 5xx or no answer) the same request again with the same key, so the purchase
+ * happens once however often it is sent.
+ */
+async function purchaseWithRetries(
+  client: Client,
+  listingId: string,
+  payment: Record<string, unknown>,
+  token: string,
+  onPurchase: (purchase: ConfirmedPurchase) => void,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const idempotencyKey = randomUUID();
+  for (let retry = 0; ; retry++) {
+    const answer = await client
+      .call('POST', `/api/listings/${listingId}/purchase`, { payment }, token, {
+        'idempotency-key': idempotencyKey,
+      })
+      .catch(() => undefined);
+    if (answer?.status === 201) onPurchase({ id: String(answer.body.id), idempotencyKey });
+    const delay = PURCHASE_RETRY_DELAYS_MS[retry];
+    if ((answer && answer.status < 500) || delay === undefined) return answer ?? { status: 0, body: {} };
+    await sleep(delay * (0.5 + Math.random()));
+  }
+}
+
 /** One visitor's journey; returns whether every step answered as a real user would expect. */
-async function journey(client: Client, accounts: Account[]): Promise<boolean> {
+async function journey(
+  client: Client,
+  accounts: Account[],
+  onPurchase: (purchase: ConfirmedPurchase) => void,
+): Promise<boolean> {
   const roll = Math.random();
   if (roll < 0.3 || accounts.length < 3) {
     // A newcomer: signs up, generates a ritual, lists it for sale.
@@ -179,11 +221,12 @@ async function journey(client: Client, accounts: Account[]): Promise<boolean> {
     const candidate = available[randomInt(Math.max(available.length, 1))];
     if (!candidate) return listings.status === 200;
     const card = Math.random() < 0.1 ? CARDS.declined : CARDS.ok;
-    const purchase = await client.call(
-      'POST',
-      `/api/listings/${candidate.id}/purchase`,
-      { payment: { cardNumber: card, expMonth: 12, expYear: new Date().getUTCFullYear() + 2, cvc: '123' } },
+    const purchase = await purchaseWithRetries(
+      client,
+      candidate.id,
+      { cardNumber: card, expMonth: 12, expYear: new Date().getUTCFullYear() + 2, cvc: '123' },
       token,
+      onPurchase,
     );
     // Declined cards (402), own listings and listings sold meanwhile (409) are normal outcomes.
     return [201, 402, 409].includes(purchase.status);
@@ -210,6 +253,7 @@ function progressLine(stats: Stats, elapsedS: number, inFlight: number): string 
 export async function runLoad(
   options: LoadOptions,
   out: NodeJS.WriteStream = process.stdout,
+  onPurchase: (purchase: ConfirmedPurchase) => void = () => {},
 ): Promise<Stats> {
   const stats: Stats = { started: 0, completed: 0, failed: 0, byStatus: new Map(), latenciesMs: [] };
   const client = new Client(options.target, stats);
@@ -233,7 +277,7 @@ export async function runLoad(
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     if (inFlight.size >= options.concurrency) continue; // bounded: skip a beat rather than pile up
     stats.started++;
-    const run: Promise<void> = journey(client, accounts)
+    const run: Promise<void> = journey(client, accounts, onPurchase)
       .then(
         (ok) => {
           if (ok) stats.completed++;
