@@ -22,12 +22,11 @@ export interface ServiceAppOptions {
   adminToken?: string | undefined;
   /**
    * The service's telemetry: the server is wrapped by it (/metrics, /healthz, /readyz, request ids,
-   * 5xx reports), routes name their spans and `http_route` labels, and unexpected errors are captured.
+   * 5xx reports), routes name their spans and `http_route` labels, and an error that becomes a 500 is
+   * captured by its error tracker as thrown (type, stack, fingerprint; see the error handler below).
    * Unit tests leave it out and use `inject`.
    */
   telemetry?: Telemetry | undefined;
-  /** Called for every error that becomes a 5xx (not for client errors); defaults to the error tracker. */
-  onUnexpectedError?: ((error: unknown, request: { method: string; route: string }) => void) | undefined;
 }
 
 /** Paths that fault injection never touches: probes and scrapes must tell the truth. */
@@ -95,14 +94,11 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
     return reply.code(404).send(errorBody('not_found', `no route matches ${request.method} on this path`));
   });
 
-  app.setErrorHandler(async (error, request, reply) => {
+  app.setErrorHandler(async (error, _request, reply) => {
     const { status, body, unexpected } = toErrorResponse(error);
-    if (unexpected) {
-      options.onUnexpectedError?.(error, {
-        method: request.method,
-        route: request.routeOptions.url ?? 'unknown',
-      });
-    }
+    // The thrown error itself, inside the request's span and context (request id, user, trace). The
+    // handler's own 5xx report is then skipped: it knows only "answered 500".
+    if (unexpected) telemetry?.errors.capture(error, { source: 'http' });
     return reply.code(status).send(body);
   });
 

@@ -21,6 +21,8 @@ export interface ErrorReport {
   cause: unknown;
   service: string;
   environment: string;
+  /** service.version: the commit the image was built from (SERVICE_VERSION). */
+  release: string | undefined;
   request_id: string | undefined;
   user_pseudo_id: string | undefined;
   trace_id: string | undefined;
@@ -48,9 +50,28 @@ function isLibraryFrame(file: string): boolean {
 }
 
 /**
- * A stable identity for "the same error": its type plus the top application frames (function and
- * file relative to the working directory, no line or column), so the fingerprint survives unrelated
- * edits, dependency upgrades and different messages (ids, amounts) in the same failure.
+ * A frame's file as it is on every machine running the same code: relative to the working directory
+ * (the service's folder, in the image and in a checkout alike), and a dependency from its package name
+ * on (where npm hoisted it is not the error's identity). Frames without a file ("native",
+ * "<anonymous>", "index 0" of `Promise.all`) have no location to compare: undefined.
+ */
+function normalisedFile(location: string, cwd: string): string | undefined {
+  const file = location.replace(/^file:\/\//, '').replace(/\?.*$/, '');
+  if (file.startsWith('node:') || file.startsWith('internal/')) return file;
+  if (!path.isAbsolute(file)) return undefined;
+  const dependency = file.lastIndexOf(`${path.sep}node_modules${path.sep}`);
+  if (dependency !== -1) return file.slice(dependency + '/node_modules/'.length);
+  return path.relative(cwd, file);
+}
+
+/**
+ * A stable identity for "the same error": its type plus the top three application frames, each as
+ * function name and file. Deliberately without line or column: any edit above the throw (an import, a
+ * formatter run) moves them, so every release would open "new" errors and split one failure's count
+ * across deploys; the report's release and full stack say where exactly. The price: two throws of the
+ * same type in one function share a fingerprint. Different messages (ids, amounts) never split one.
+ * Frames of dependencies and of this package are skipped; an error thrown entirely inside them (a
+ * socket error in a driver) is identified by its top frames there instead.
  */
 export function fingerprint(error: Error, cwd = process.cwd()): string {
   const frames: string[] = [];
@@ -58,10 +79,10 @@ export function fingerprint(error: Error, cwd = process.cwd()): string {
   for (const line of (error.stack ?? '').split('\n').slice(1)) {
     const match = FRAME.exec(line);
     if (!match) continue;
-    const fn = (match[1] ?? '<anonymous>').replace(/^async /, '');
-    const location = (match[2] ?? '').replace(/^file:\/\//, '').replace(/\?.*$/, '');
-    const file = path.isAbsolute(location) ? path.relative(cwd, location) : location;
-    const frame = `${fn}@${file}`;
+    const location = (match[2] ?? '').replace(/^file:\/\//, '');
+    const file = normalisedFile(location, cwd);
+    if (file === undefined) continue;
+    const frame = `${(match[1] ?? '<anonymous>').replace(/^async /, '')}@${file}`;
     if (fallback.length < APP_FRAMES) fallback.push(frame);
     if (!isLibraryFrame(location)) frames.push(frame);
     if (frames.length === APP_FRAMES) break;
@@ -89,6 +110,8 @@ export function toError(value: unknown): Error {
 export interface ErrorTrackerConfig {
   service: string;
   environment: string;
+  /** service.version, so a report says which build failed and whether a deploy brought the error. */
+  release?: string | undefined;
   logger: Logger;
   /** app_errors_total{fingerprint, error_type, severity} */
   counter: Counter;
@@ -130,6 +153,7 @@ export class ErrorTracker {
       cause: (safe as { cause?: unknown }).cause,
       service: this.#config.service,
       environment: this.#config.environment,
+      release: this.#config.release,
       request_id: request?.requestId,
       user_pseudo_id: request?.userPseudoId,
       trace_id: traced ? spanContext.traceId : undefined,
@@ -137,7 +161,18 @@ export class ErrorTracker {
       timestamp: new Date().toISOString(),
     };
     if (span && traced) {
-      span.recordException(safe);
+      // recordException's exception.type prefers an error's `code` (ECONNREFUSED) over its class; the
+      // event carries the same type and fingerprint as the log line and the counter, to join them.
+      span.addEvent('exception', {
+        'exception.type': report.error_type,
+        'exception.message': safe.message,
+        ...(safe.stack === undefined ? {} : { 'exception.stacktrace': safe.stack }),
+        'app.error.fingerprint': report.fingerprint,
+        'app.error.severity': severity,
+        'app.error.source': report.source,
+        ...(report.request_id === undefined ? {} : { 'app.request_id': report.request_id }),
+        ...(report.user_pseudo_id === undefined ? {} : { 'enduser.pseudo.id': report.user_pseudo_id }),
+      });
       span.setStatus({ code: SpanStatusCode.ERROR, message: safe.message });
     }
     this.#config.counter.add(1, {

@@ -109,6 +109,7 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
   const errors = new ErrorTracker({
     service: config.serviceName,
     environment: config.environment,
+    release: config.serviceVersion,
     logger,
     counter: sdk.errorCounter,
     sinks: options.errorSinks,

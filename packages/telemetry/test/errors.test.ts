@@ -50,6 +50,28 @@ describe('fingerprint', () => {
     expect(fingerprint(b, '/srv/app')).toBe(fingerprint(a, '/srv/app'));
   });
 
+  it('names a dependency frame from its package on, wherever npm installed it', () => {
+    const inDriver = (root: string, line: number) =>
+      errorWithStack('DatabaseError', 'x', [
+        `Parser.parseErrorMessage (${root}/node_modules/pg-protocol/dist/parser.js:${line}:98)`,
+        `Socket.<anonymous> (${root}/node_modules/pg/lib/connection.js:117:22)`,
+      ]);
+    expect(fingerprint(inDriver('/app', 283), '/app/services/gateway')).toBe(
+      fingerprint(inDriver('/app/services/gateway', 290), '/app/services/gateway'),
+    );
+  });
+
+  it('skips frames that name no file', () => {
+    const plain = errorWithStack('PaymentError', 'x', appFrames);
+    const awaited = errorWithStack('PaymentError', 'x', [
+      'Array.map (<anonymous>)',
+      appFrames[0] as string,
+      'async Promise.all (index 0)',
+      appFrames[1] as string,
+    ]);
+    expect(fingerprint(awaited, '/srv/app')).toBe(fingerprint(plain, '/srv/app'));
+  });
+
   it('differs by error type and by application frame', () => {
     const base = fingerprint(errorWithStack('PaymentError', 'x', appFrames), '/srv/app');
     expect(fingerprint(errorWithStack('TimeoutError', 'x', appFrames), '/srv/app')).not.toBe(base);

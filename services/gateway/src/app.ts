@@ -64,7 +64,6 @@ export interface GatewayDeps {
   /** Failed-login limits; one per process by default. */
   loginThrottle?: LoginThrottle;
   adminToken?: string | undefined;
-  onUnexpectedError?: (error: unknown) => void;
   now?: () => Date;
 }
 
@@ -80,7 +79,6 @@ export function buildGatewayApp(deps: GatewayDeps): FastifyInstance {
     faults: deps.faults,
     adminToken: deps.adminToken,
     bodyLimit: 32 * 1024,
-    onUnexpectedError: deps.onUnexpectedError,
   });
 
   const startSession = async (user: User) => {

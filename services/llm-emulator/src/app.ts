@@ -38,7 +38,6 @@ export interface EmulatorDeps {
   config: EmulatorConfig;
   faults: FaultInjector;
   random?: () => number;
-  onUnexpectedError?: (error: unknown) => void;
 }
 
 export function buildEmulatorApp(deps: EmulatorDeps): FastifyInstance {
@@ -49,7 +48,6 @@ export function buildEmulatorApp(deps: EmulatorDeps): FastifyInstance {
     faults: deps.faults,
     adminToken: config.ADMIN_TOKEN,
     bodyLimit: 256 * 1024,
-    onUnexpectedError: deps.onUnexpectedError,
   });
 
   const authorise = async (request: { headers: Record<string, unknown> }) => {

@@ -83,7 +83,6 @@ export interface MarketplaceDeps {
   /** Where purchases are charged (default: the stand-in processor). */
   payments?: PaymentProcessor | undefined;
   adminToken?: string | undefined;
-  onUnexpectedError?: (error: unknown) => void;
 }
 
 export function buildMarketplaceApp(deps: MarketplaceDeps): FastifyInstance {
@@ -98,7 +97,6 @@ export function buildMarketplaceApp(deps: MarketplaceDeps): FastifyInstance {
     telemetry: deps.telemetry,
     faults: deps.faults,
     adminToken: deps.adminToken,
-    onUnexpectedError: deps.onUnexpectedError,
   });
 
   app.post('/listings', async (request, reply) => {

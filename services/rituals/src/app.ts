@@ -24,7 +24,6 @@ export interface RitualsDeps {
   adminToken?: string | undefined;
   /** Generation failures: reported, then answered 503/504 (the model, with Retry-After) or 502 (synthesis). */
   onGenerationFailure?: (error: RitualGenerationError) => void;
-  onUnexpectedError?: (error: unknown) => void;
 }
 
 /** The model's failures as answers: too slow is a 504, failing or paused (circuit open) a 503. */
@@ -54,7 +53,6 @@ export function buildRitualsApp(deps: RitualsDeps): FastifyInstance {
     telemetry: deps.telemetry,
     faults: deps.faults,
     adminToken: deps.adminToken,
-    onUnexpectedError: deps.onUnexpectedError,
   });
 
   app.post('/rituals', async (request, reply) => {
