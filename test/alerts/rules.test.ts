@@ -28,9 +28,10 @@ describe('the alert rules', () => {
         'LatencyDegradation',
         'LLMLatencyHigh',
         'AudioGenerationSlow',
-        'CriticalErrorBurst',
+        'CriticalError',
         'NewErrorFingerprint',
         'DiskFillingUp',
+        'CredentialStuffing',
       ]),
     );
   });
