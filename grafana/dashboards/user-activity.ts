@@ -48,6 +48,19 @@ export default kitDashboard('kit-user-activity', 'User activity', 'grafana/dashb
     ]).dataLinks([logsLink(' | json | msg=~"(?i)log.?in"'), tracesLink('name =~ "(?i).*login.*"')]),
   )
   .withPanel(
+    timeSeries('Failed logins by reason, refused logins by limit', 'short', [
+      promQuery(
+        'sum by (job, reason) (rate(gateway_login_failures_total[$__rate_interval]))',
+        'failed: {{reason}}',
+      ),
+      promQuery(
+        'sum by (job, scope) (rate(gateway_login_throttled_total[$__rate_interval]))',
+        'refused (429): {{scope}} limit',
+        { refId: 'B' },
+      ),
+    ]).dataLinks([tracesLink('name =~ "(?i).*login.*" && span.http.response.status_code >= 400')]),
+  )
+  .withPanel(
     timeSeries('Active sessions', 'none', [promQuery('sum by (job) (user_sessions_active)', '{{job}}')]).span(
       24,
     ),

@@ -14,6 +14,7 @@ describe.each(['staging', 'production'] as const)(
   { timeout: 30_000 },
   (env) => {
     const objects = buildOverlay(REPO_ROOT, env);
+    const ruleFiles = readdirSync(path.join(REPO_ROOT, SOURCE.alerts)).filter((f) => f.endsWith('.yml'));
 
     it('builds, with one dashboard ConfigMap per dashboard, each labelled grafana_dashboard', () => {
       const dashboards = objects.filter(
@@ -30,7 +31,7 @@ describe.each(['staging', 'production'] as const)(
     });
 
     it('carries the rule groups as PrometheusRule objects and the receivers as an AlertmanagerConfig', () => {
-      expect(objects.filter((o) => o.kind === 'PrometheusRule')).toHaveLength(5);
+      expect(objects.filter((o) => o.kind === 'PrometheusRule')).toHaveLength(ruleFiles.length);
       expect(objects.filter((o) => o.kind === 'AlertmanagerConfig')).toHaveLength(1);
     });
 
@@ -50,7 +51,9 @@ describe.each(['staging', 'production'] as const)(
       const selected = objects.filter((o) =>
         ['PrometheusRule', 'PodMonitor', 'AlertmanagerConfig'].includes(o.kind ?? ''),
       );
-      expect(selected.length).toBe(7);
+      expect(selected.length, 'the PrometheusRules, one PodMonitor, one AlertmanagerConfig').toBe(
+        ruleFiles.length + 2,
+      );
       for (const o of selected) {
         expect(o.metadata?.labels?.release, `${o.kind} ${o.metadata?.name}`).toBe(
           settings.kubernetes.stackRelease,

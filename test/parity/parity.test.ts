@@ -29,12 +29,17 @@ describe('npm run parity', { timeout: 60_000 }, () => {
     const dashboards = readdirSync(path.join(REPO_ROOT, SOURCE.dashboards)).filter((f) =>
       f.endsWith('.ts'),
     ).length;
+    const ruleGroups = readdirSync(path.join(REPO_ROOT, SOURCE.alerts)).filter((f) =>
+      f.endsWith('.yml'),
+    ).length;
     expect(report.drift).toEqual([]);
     for (const env of ['development', 'staging', 'production'] as const) {
       const names = report.inventories[env]
         .filter((a) => a.kind !== 'terraform call' && a.kind !== 'workload' && a.kind !== 'object')
         .map((a) => `${a.kind} ${a.name}`);
-      expect(new Set(names).size, `${env}: ${dashboards} dashboards and 5 rule groups`).toBe(dashboards + 5);
+      expect(new Set(names).size, `${env}: ${dashboards} dashboards and ${ruleGroups} rule groups`).toBe(
+        dashboards + ruleGroups,
+      );
     }
   });
 
