@@ -26,8 +26,12 @@ function start(env: Record<string, string>) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = { stdout: '', stderr: '' };
-  child.stdout.on('data', (chunk: Buffer) => void (output.stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => void (output.stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => {
+    output.stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output.stderr += chunk.toString();
+  });
   const records = () =>
     output.stdout
       .split('\n')
