@@ -71,9 +71,12 @@ function normalisedFile(location: string, cwd: string): string | undefined {
  * across deploys; the report's release and full stack say where exactly. The price: two throws of the
  * same type in one function share a fingerprint. Different messages (ids, amounts) never split one.
  * Frames of dependencies and of this package are skipped; an error thrown entirely inside them (a
- * socket error in a driver) is identified by its top frames there instead.
+ * socket error in a driver) is identified by its top frames there instead. An error with no frames of
+ * its failure (a 5xx answered without a throw) names its identity in `fingerprintIdentity`, a string
+ * from a bounded set: each distinct one is a series of app_errors_total.
  */
 export function fingerprint(error: Error, cwd = process.cwd()): string {
+  const { fingerprintIdentity } = error as { fingerprintIdentity?: unknown };
   const frames: string[] = [];
   const fallback: string[] = [];
   for (const line of (error.stack ?? '').split('\n').slice(1)) {
@@ -89,7 +92,13 @@ export function fingerprint(error: Error, cwd = process.cwd()): string {
   }
   const chosen = frames.length > 0 ? frames : fallback;
   return createHash('sha256')
-    .update([errorType(error), ...chosen].join('\n'))
+    .update(
+      [
+        errorType(error),
+        ...(typeof fingerprintIdentity === 'string' ? [fingerprintIdentity] : []),
+        ...chosen,
+      ].join('\n'),
+    )
     .digest('hex')
     .slice(0, 16);
 }

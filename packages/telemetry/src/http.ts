@@ -51,8 +51,32 @@ export function setHttpRoute(route: string, method?: string): void {
   if (request) request.route = route;
 }
 
+const KNOWN_METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+  'QUERY',
+]);
+
+/**
+ * A 5xx the handler answered without throwing. Its stack holds only this library's frames, so its
+ * fingerprint is told apart by method, route template and status (each from a bounded set).
+ */
 export class HttpServerError extends Error {
   override name = 'HttpServerError';
+  readonly fingerprintIdentity: string;
+
+  constructor(method: string | undefined, route: string | undefined, status: number) {
+    super(`${method ?? 'GET'} ${route ?? '(unrouted)'} answered ${status}`);
+    const known = KNOWN_METHODS.has(method ?? 'GET') ? (method ?? 'GET') : '_OTHER';
+    this.fingerprintIdentity = `${known} ${route ?? '(unrouted)'} ${status}`;
+  }
 }
 
 export interface HttpTelemetry {
@@ -79,19 +103,6 @@ export interface HandlerOptions {
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
-
-const KNOWN_METHODS = new Set([
-  'GET',
-  'HEAD',
-  'POST',
-  'PUT',
-  'DELETE',
-  'CONNECT',
-  'OPTIONS',
-  'TRACE',
-  'PATCH',
-  'QUERY',
-]);
 
 /**
  * The request's SERVER span, with the stable HTTP semantic-convention attributes a trace backend
@@ -228,9 +239,7 @@ export function wrapHandler(
       const active = context.active();
       res.once('finish', () => {
         if (res.statusCode >= 500 && !store.errorReported) {
-          const error = new HttpServerError(
-            `${req.method ?? 'GET'} ${store.route ?? '(unrouted)'} answered ${res.statusCode}`,
-          );
+          const error = new HttpServerError(req.method, store.route, res.statusCode);
           context.with(active, () =>
             requestContext.run(store, () => telemetry.errors.capture(error, { source: 'http' })),
           );

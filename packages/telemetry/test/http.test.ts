@@ -88,6 +88,22 @@ describe('wrapHandler', () => {
     });
   });
 
+  it('fingerprints such 5xx answers by method, route and status, not all as one', async () => {
+    const { base, reports } = await serve(
+      (req, res) => {
+        res.statusCode = req.url?.startsWith('/orders') && req.url.endsWith('busy') ? 503 : 502;
+        res.end();
+      },
+      { route: (req) => (req.url?.startsWith('/orders') ? '/orders/:id' : '/carts/:id') },
+    );
+    for (const path of ['/orders/1/busy', '/orders/2/busy', '/orders/3', '/carts/4'])
+      await fetch(`${base}${path}`);
+    await new Promise((r) => setTimeout(r, 10));
+    const [busy1, busy2, failed, cart] = reports.map((r) => r.fingerprint);
+    expect(busy2, 'same route and status').toBe(busy1);
+    expect(new Set([busy1, failed, cart]).size, 'another status, another route').toBe(3);
+  });
+
   it('serves /healthz, /readyz (503 while draining) and /metrics without calling the handler', async () => {
     let calls = 0;
     const { base, health } = await serve((_req, res) => {
