@@ -55,7 +55,7 @@ describe('npm run load', () => {
     const app = buildGatewayApp({
       accounts: new InMemoryAccounts(),
       faults: new FaultInjector(),
-      metrics: { signup() {}, login() {}, sessionsChanged() {} },
+      metrics: { signup() {}, login() {}, loginThrottled() {}, sessionsChanged() {} },
       rituals: {
         json: async () => ({ status: 201, body: { id: randomUUID(), text: 'Breathe.' } }),
         stream: async () => ({ status: 404, contentType: 'text/plain', body: undefined }),

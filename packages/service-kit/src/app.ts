@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { RequestListener } from 'node:http';
 import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,6 +8,7 @@ import Fastify from 'fastify';
 import { errorBody, HttpError, toErrorResponse } from './errors.ts';
 import type { FaultInjector } from './faults.ts';
 import { faultSettingsSchema } from './faults.ts';
+import { secretsEqual } from './secrets.ts';
 import { parseInput } from './validation.ts';
 
 export interface ServiceAppOptions {
@@ -33,9 +33,7 @@ export interface ServiceAppOptions {
 const OPERATIONAL_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 function tokenMatches(presented: string | undefined, expected: string): boolean {
-  const given = Buffer.from(presented?.replace(/^Bearer /i, '') ?? '');
-  const wanted = Buffer.from(expected);
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
+  return secretsEqual(presented?.replace(/^Bearer /i, '') ?? '', expected);
 }
 
 /**

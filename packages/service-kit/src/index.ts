@@ -15,5 +15,6 @@ export type { ServeOptions } from './lifecycle.ts';
 export { serve } from './lifecycle.ts';
 export type { RunningService, ServiceContext, ServiceDefinition } from './run-service.ts';
 export { runService } from './run-service.ts';
+export { secretsEqual } from './secrets.ts';
 export type { ValidationIssue } from './validation.ts';
 export { describeIssues, parseInput, text } from './validation.ts';

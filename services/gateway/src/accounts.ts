@@ -38,6 +38,11 @@ export function newSessionToken(): { token: string; hash: Buffer } {
   return { token, hash: hashToken(token) };
 }
 
+/**
+ * Sessions are found by this digest (an index lookup in Postgres), never by comparing tokens: how long
+ * a lookup takes can only tell an attacker about digests, and steering a SHA-256 digest byte by byte
+ * would take a preimage attack, so this lookup needs no constant-time comparison.
+ */
 export const hashToken = (token: string) => createHash('sha256').update(token).digest();
 
 export class PgAccountStore implements AccountStore {

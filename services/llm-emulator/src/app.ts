@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultInjector } from '@telemetry-kit/service-kit';
-import { createServiceApp, HttpError, parseInput, text } from '@telemetry-kit/service-kit';
+import { createServiceApp, HttpError, parseInput, secretsEqual, text } from '@telemetry-kit/service-kit';
 import type { Telemetry } from '@telemetry-kit/telemetry';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -52,7 +52,8 @@ export function buildEmulatorApp(deps: EmulatorDeps): FastifyInstance {
 
   const authorise = async (request: { headers: Record<string, unknown> }) => {
     if (!config.apiKey) return;
-    if (request.headers.authorization !== `Bearer ${config.apiKey}`) {
+    const presented = request.headers.authorization;
+    if (typeof presented !== 'string' || !secretsEqual(presented, `Bearer ${config.apiKey}`)) {
       throw new HttpError(401, 'invalid_api_key', 'incorrect API key provided');
     }
   };
