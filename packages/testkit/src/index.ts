@@ -10,8 +10,9 @@ export { COMPOSE_DIR, REPO_ROOT } from './config-source.ts';
 export type { ContainerEngineStatus } from './engine.ts';
 export { probeContainerEngine } from './engine.ts';
 export { GrafanaContainer, StartedGrafanaContainer } from './grafana/grafana-container.ts';
-export type { ImageBuildRequest } from './image-build.ts';
-export { buildImageOnce, buildInputsHash } from './image-build.ts';
+export type { ImageBuildRequest } from './build-inputs.ts';
+export { buildInputsHash } from './build-inputs.ts';
+export { buildImageOnce } from './image-build.ts';
 export {
   imagePins,
   LOCALLY_BUILDABLE,

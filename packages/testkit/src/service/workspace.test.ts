@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildInputsHash } from '../image-build.ts';
+import { buildInputsHash } from '../build-inputs.ts';
 import { serviceBuildInputs } from './workspace.ts';
 
 const FIXTURE = path.join(import.meta.dirname, '../../test/fixtures/workspace');
