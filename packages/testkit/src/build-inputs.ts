@@ -64,4 +64,3 @@ export async function buildInputsHash(request: ImageBuildRequest, buildArgs: Rec
   }
   return hash.digest('hex').slice(0, 16);
 }
-

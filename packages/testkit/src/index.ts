@@ -5,13 +5,13 @@ export {
 } from './alertmanager/alertmanager-container.ts';
 export { AlloyContainer, StartedAlloyContainer, TESTKIT_PROJECT } from './alloy/alloy-container.ts';
 export * from './assert/index.ts';
+export type { ImageBuildRequest } from './build-inputs.ts';
+export { buildInputsHash } from './build-inputs.ts';
 export type { ConfigSource } from './config-source.ts';
 export { COMPOSE_DIR, REPO_ROOT } from './config-source.ts';
 export type { ContainerEngineStatus } from './engine.ts';
 export { probeContainerEngine } from './engine.ts';
 export { GrafanaContainer, StartedGrafanaContainer } from './grafana/grafana-container.ts';
-export type { ImageBuildRequest } from './build-inputs.ts';
-export { buildInputsHash } from './build-inputs.ts';
 export { buildImageOnce } from './image-build.ts';
 export {
   imagePins,
