@@ -94,9 +94,10 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
 
   app.setErrorHandler(async (error, _request, reply) => {
     const { status, body, unexpected } = toErrorResponse(error);
-    // The thrown error itself, inside the request's span and context (request id, user, trace). The
-    // handler's own 5xx report is then skipped: it knows only "answered 500".
-    if (unexpected) telemetry?.errors.capture(error, { source: 'http' });
+    // The thrown error itself (a bug, or an HttpError a route chose to answer 5xx with), inside the
+    // request's span and context: request id, user, trace. The handler's own 5xx report is then
+    // skipped: it knows only "answered 500", and one fingerprint per route instead of per throw site.
+    if (unexpected || status >= 500) telemetry?.errors.capture(error, { source: 'http' });
     return reply.code(status).send(body);
   });
 

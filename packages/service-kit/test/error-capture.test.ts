@@ -30,6 +30,9 @@ class LedgerDriftError extends Error {
 function chargeCard(orderId: string): never {
   throw new PaymentDeclinedError(`card ${CARD} declined for order ${orderId}`);
 }
+function askQuoteSource(): never {
+  throw new HttpError(503, 'quote_source_unavailable', 'the quote source is unavailable');
+}
 async function countStock(sku: string): Promise<never> {
   await Promise.resolve();
   throw new InventoryMismatchError(`stock of ${sku} is negative`);
@@ -107,6 +110,7 @@ describe('a route of a service app that throws', () => {
       telemetry.setUser('user-42');
       chargeCard((request.params as { id: string }).id);
     });
+    app.get('/quotes/today', async () => askQuoteSource());
     app.get('/orders/:id', async () => {
       throw new HttpError(404, 'order_not_found', 'no order with this id');
     });
@@ -162,6 +166,15 @@ describe('a route of a service app that throws', () => {
     await fetch(`${base}/orders/ord-3/pay`);
     const fingerprints = new Set(errorLines('PaymentDeclinedError').map((l) => l.error_report.fingerprint));
     expect(fingerprints.size).toBe(1);
+  });
+
+  it('records an HttpError a route answers 5xx with where it was thrown, not as "answered 503"', async () => {
+    const response = await fetch(`${base}/quotes/today`);
+    expect(response.status).toBe(503);
+    const [line] = errorLines('HttpError');
+    expect(line?.err.stack).toMatch(/^HttpError: the quote source is unavailable\n\s+at askQuoteSource /);
+    expect(line?.error_report).toMatchObject({ error_type: 'HttpError', source: 'http' });
+    expect(errorLines('HttpServerError')).toHaveLength(0);
   });
 
   it('records nothing for a client error', async () => {
