@@ -35,7 +35,7 @@ await runService({
       metrics: ritualMetrics(telemetry, [config.LLM_MODEL]),
     });
 
-    // Every replica shares the model: its outage answers 502 llm_unavailable on generation, and must
+    // Every replica shares the model: its outage answers 503 (or 504) on generation, and must
     // not take the replicas (and the rituals already written) out of service.
     telemetry.addReadinessCheck({
       name: 'llm',
