@@ -57,7 +57,7 @@ describe('npm run load, buying', () => {
           failOnError: true,
         },
         new PassThrough() as unknown as NodeJS.WriteStream,
-        (purchase) => confirmed.push(purchase),
+        { onPurchase: (purchase) => confirmed.push(purchase) },
       );
       expect(keysSent.size, 'some journeys bought something').toBeGreaterThan(0);
       expect(keysSent.has('none'), 'every purchase carries a key').toBe(false);

@@ -258,11 +258,19 @@ function progressLine(stats: Stats, elapsedS: number, inFlight: number): string 
   );
 }
 
+export interface LoadHooks {
+  /** Each purchase the gateway confirmed (201), as it is confirmed. */
+  onPurchase?: (purchase: ConfirmedPurchase) => void;
+  /** Stops starting journeys (those in flight finish), as Ctrl-C does. */
+  signal?: AbortSignal;
+}
+
 export async function runLoad(
   options: LoadOptions,
   out: NodeJS.WriteStream = process.stdout,
-  onPurchase: (purchase: ConfirmedPurchase) => void = () => {},
+  hooks: LoadHooks = {},
 ): Promise<Stats> {
+  const onPurchase = hooks.onPurchase ?? (() => {});
   const stats: Stats = { started: 0, completed: 0, failed: 0, byStatus: new Map(), latenciesMs: [] };
   const client = new Client(options.target, stats);
   const accounts: Account[] = [];
@@ -274,6 +282,7 @@ export async function runLoad(
     stopping = true;
   };
   process.once('SIGINT', stop);
+  hooks.signal?.addEventListener('abort', stop, { once: true });
   const render = () => {
     const line = progressLine(stats, (performance.now() - startedAt) / 1000, inFlight.size);
     out.write(out.isTTY ? `\r\u001b[2K${line}` : `${line}\n`);
