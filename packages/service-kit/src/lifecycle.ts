@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Telemetry } from '@telemetry-kit/telemetry';
 import type { FastifyInstance } from 'fastify';
 
@@ -10,7 +11,8 @@ export interface ServeOptions {
 
 /**
  * Listens, then hands shutdown to the telemetry library: on SIGTERM/SIGINT readiness turns false,
- * in-flight requests finish while load balancers notice (TELEMETRY_DRAIN_MS), the server closes,
+ * in-flight requests finish while load balancers notice (TELEMETRY_DRAIN_MS) and kept-alive
+ * connections are closed after their next answer, the server closes,
  * `beforeExit` releases resources, telemetry is flushed, and the process exits 0.
  */
 export async function serve(
@@ -18,6 +20,13 @@ export async function serve(
   telemetry: Telemetry,
   options: ServeOptions,
 ): Promise<void> {
+  // While draining, every answer carries `Connection: close`: a caller (the gateway's connection
+  // pool) opens its next request on a new connection, to another replica or to this one's successor,
+  // instead of writing it on a kept-alive connection just as the server closes it — a request lost
+  // that way can only be retried when it is idempotent.
+  app.server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+    if (telemetry.health.draining && !response.headersSent) response.setHeader('connection', 'close');
+  });
   await app.listen({ port: options.port, host: options.host ?? '0.0.0.0' });
   telemetry.logger.info({ port: options.port }, 'listening');
   telemetry.installShutdownHandlers({
