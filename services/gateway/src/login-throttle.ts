@@ -137,13 +137,20 @@ function isInternal(address: string): boolean {
 }
 
 /**
- * The client's address for the per-client limit. Behind the web server (or an ingress) every request
- * comes from the proxy, which appends the address it saw to X-Forwarded-For; the last entry is
- * trusted only when the request arrives from an internal address, so a client on the internet cannot
- * pick its own key by sending the header itself.
+ * The client's address for the per-client limit. Behind our own proxies (the web server, an ingress)
+ * every request comes from a proxy, and each proxy appends the address it saw to X-Forwarded-For.
+ * Internal addresses are our proxies: reading the header from the nearest hop outwards, the first
+ * address that is not internal is the client. A client on the internet cannot pick its own key by
+ * sending the header itself: the entries it writes sit left of the one its first proxy appends.
  */
 export function clientAddress(peer: string, forwardedFor: string | string[] | undefined): string {
-  const header = Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor;
-  const last = header?.split(',').at(-1)?.trim();
-  return last && isIP(last) && isInternal(peer) ? last : peer;
+  if (!isInternal(peer)) return peer;
+  const header = Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? '');
+  const hops = header
+    .split(',')
+    .map((hop) => hop.trim())
+    .filter((hop) => isIP(hop) !== 0);
+  for (const hop of [...hops].reverse()) if (!isInternal(hop)) return hop;
+  // Only our own network (a browser on the developer's machine, through the web server).
+  return hops[0] ?? peer;
 }

@@ -101,12 +101,21 @@ describe('failed-login limits', { timeout: 60_000 }, () => {
 
 describe('the client address of the per-client limit', () => {
   it('is the peer when the request comes from the internet, whatever X-Forwarded-For says', () => {
-    expect(clientAddress('203.0.113.7', '10.0.0.1')).toBe('203.0.113.7');
+    expect(clientAddress('203.0.113.7', '198.51.100.1')).toBe('203.0.113.7');
   });
 
-  it('is the last X-Forwarded-For entry when the peer is our own proxy', () => {
-    expect(clientAddress('172.18.0.5', '198.51.100.1, 203.0.113.7')).toBe('203.0.113.7');
+  it('is the address the web server saw when the request comes through it', () => {
+    expect(clientAddress('172.18.0.5', '203.0.113.7')).toBe('203.0.113.7');
     expect(clientAddress('::ffff:10.1.2.3', '203.0.113.7')).toBe('203.0.113.7');
+  });
+
+  it('is the address the ingress saw through ingress and web server, not one the client wrote', () => {
+    // The client wrote 198.51.100.1 itself; the ingress appended 203.0.113.7, the web server the ingress.
+    expect(clientAddress('10.0.3.4', '198.51.100.1, 203.0.113.7, 10.0.1.2')).toBe('203.0.113.7');
+  });
+
+  it('is the first internal address when all of it is our own network, and never a non-address', () => {
+    expect(clientAddress('172.18.0.5', '172.18.0.1')).toBe('172.18.0.1');
     expect(clientAddress('127.0.0.1', undefined)).toBe('127.0.0.1');
     expect(clientAddress('10.1.2.3', 'not-an-address')).toBe('10.1.2.3');
   });
