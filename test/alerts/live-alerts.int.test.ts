@@ -1,32 +1,16 @@
-// Live alert scenario: Prometheus and Alertmanager (pinned images) with the kit's own rules, rendered
-// through the short-interval `test` settings of grafana/environments.yaml (not a second copy of the
-// rules), scraping a service. Errors injected → HighErrorRate fires in Alertmanager; restored → it
+// Live alert scenario: Prometheus and Alertmanager (alert-stack.ts: the kit's own rules, test
+// settings), scraping a service. Errors injected → HighErrorRate fires in Alertmanager; restored → it
 // resolves. Service stopped → ServiceDown fires; started again → it resolves.
-import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
-import { loadRuleFiles } from '@telemetry-kit/observability-config/rules';
-import { loadSettings } from '@telemetry-kit/observability-config/settings';
-import {
-  renderAlertmanagerConfig,
-  renderPrometheusConfig,
-  renderRuleFiles,
-} from '@telemetry-kit/observability-config/targets/prometheus';
-import type { StartedPrometheusContainer } from '@telemetry-kit/testkit';
-import { buildImageOnce, PrometheusContainer, resolveImage } from '@telemetry-kit/testkit';
+import { buildImageOnce } from '@telemetry-kit/testkit';
 import { describeWithContainers } from '@telemetry-kit/testkit/vitest';
 import type { StartedNetwork, StartedTestContainer } from 'testcontainers';
 import { GenericContainer, Network, Wait } from 'testcontainers';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type AlertStack, startAlertStack } from './alert-stack.ts';
 import { SCENARIO_ADMIN_TOKEN, scenarioTarget } from './scenario-targets.ts';
 
 const target = scenarioTarget();
-const settings = loadSettings(REPO_ROOT);
-const ALERTMANAGER_PORT = 9093;
 const POLL = { timeout: 90_000, interval: 1_000 };
-
-interface AlertmanagerAlert {
-  labels: Record<string, string>;
-  status: { state: string };
-}
 
 describeWithContainers(
   `live alerts: Prometheus → Alertmanager on ${target.job} (ALERT_SCENARIO_TARGET=${process.env.ALERT_SCENARIO_TARGET ?? 'fixture'})`,
@@ -35,8 +19,7 @@ describeWithContainers(
     let network: StartedNetwork;
     let image: string;
     let service: StartedTestContainer | undefined;
-    let alertmanager: StartedTestContainer;
-    let prometheus: StartedPrometheusContainer;
+    let stack: AlertStack;
     let load: Promise<void> | undefined;
     let loading = false;
 
@@ -75,55 +58,29 @@ describeWithContainers(
       expect(response.status, `PUT /admin/faults on ${target.job}`).toBe(200);
     };
 
-    const activeAlerts = async (alertname: string): Promise<string[]> => {
-      const url = `http://${alertmanager.getHost()}:${alertmanager.getMappedPort(ALERTMANAGER_PORT)}/api/v2/alerts`;
-      const filter = new URLSearchParams({ filter: `alertname="${alertname}"`, active: 'true' });
-      const alerts = (await (await fetch(`${url}?${filter}`)).json()) as AlertmanagerAlert[];
-      return alerts.filter((a) => a.status.state === 'active').map((a) => a.labels.job ?? '(no job)');
-    };
+    const activeAlerts = async (alertname: string): Promise<string[]> =>
+      (await stack.activeAlerts(alertname)).map((labels) => labels.job ?? '(no job)');
 
     beforeAll(async () => {
       network = await new Network().start();
       image = await buildImageOnce(target.build);
       await startService();
-      alertmanager = await new GenericContainer(resolveImage('ALERTMANAGER_IMAGE'))
-        .withNetwork(network)
-        .withNetworkAliases('alertmanager')
-        .withCopyContentToContainer([
-          {
-            content: renderAlertmanagerConfig(settings, 'test'),
-            target: '/etc/alertmanager/alertmanager.yml',
-          },
-        ])
-        .withCommand(['--config.file=/etc/alertmanager/alertmanager.yml', '--storage.path=/tmp/alertmanager'])
-        .withExposedPorts(ALERTMANAGER_PORT)
-        .withWaitStrategy(Wait.forHttp('/-/ready', ALERTMANAGER_PORT))
-        .start();
-      const rules = [...renderRuleFiles(loadRuleFiles(REPO_ROOT), settings, 'test')];
-      prometheus = await new PrometheusContainer()
-        .withNetwork(network)
-        .withConfig(
-          renderPrometheusConfig(settings, 'test', {
-            jobs: [{ job: target.job, targets: [`${target.job}:${target.port}`] }],
-            alertmanagers: [`alertmanager:${ALERTMANAGER_PORT}`],
-          }),
-        )
-        .withCopyContentToContainer(rules.map(([file, content]) => ({ content, target: file })))
-        .start();
+      stack = await startAlertStack(network, [
+        { job: target.job, targets: [`${target.job}:${target.port}`] },
+      ]);
       startLoad();
     });
 
     afterAll(async () => {
       loading = false;
       await load;
-      await prometheus?.stop();
-      await alertmanager?.stop();
+      await stack?.stop();
       await service?.stop();
       await network?.stop();
     });
 
     it('loads the rules rendered with the test settings (compressed for: and windows)', async () => {
-      const response = await fetch(`${prometheus.url}/api/v1/rules?type=alert`);
+      const response = await fetch(`${stack.prometheus.url}/api/v1/rules?type=alert`);
       const body = (await response.json()) as {
         data: { groups: Array<{ rules: Array<{ name: string; duration: number; query: string }> }> };
       };
@@ -139,7 +96,7 @@ describeWithContainers(
         .poll(
           async () =>
             (
-              await prometheus.query(
+              await stack.prometheus.query(
                 `sum(rate(http_server_request_duration_seconds_count{job="${target.job}"}[10s]))`,
               )
             ).length,
