@@ -81,8 +81,13 @@ export interface Stats {
   completed: number;
   failed: number;
   byStatus: Map<string, number>;
+  /** Failed journeys by the step that failed and its answer, e.g. "generate 503". */
+  failures: Map<string, number>;
   latenciesMs: number[];
 }
+
+/** Whether a step answered as expected; counts it under `failures` when not. */
+type StepCheck = (step: string, status: number, expected: number[]) => boolean;
 
 const INTENTIONS = [
   'a calm start before a hard meeting',
@@ -175,6 +180,7 @@ async function journey(
   client: Client,
   accounts: Account[],
   onPurchase: (purchase: ConfirmedPurchase) => void,
+  ok: StepCheck,
 ): Promise<boolean> {
   const roll = Math.random();
   if (roll < 0.3 || accounts.length < 3) {
@@ -189,12 +195,12 @@ async function journey(
       password: account.password,
       displayName: 'Load tester',
     });
-    if (signup.status !== 201) return false;
+    if (!ok('signup', signup.status, [201])) return false;
     account.token = signup.body.token as string;
     accounts.push(account);
     if (accounts.length > 500) accounts.shift();
     const ritual = await client.call('POST', '/api/rituals', { intention: pick(INTENTIONS) }, account.token);
-    if (ritual.status !== 201) return false;
+    if (!ok('generate', ritual.status, [201])) return false;
     const listing = await client.call(
       'POST',
       '/api/listings',
@@ -206,7 +212,7 @@ async function journey(
       },
       account.token,
     );
-    return listing.status === 201;
+    return ok('list for sale', listing.status, [201]);
   }
   if (roll < 0.8) {
     // A returning buyer: logs in (now and then with a typo), browses, buys.
@@ -221,13 +227,13 @@ async function journey(
       undefined,
       { 'x-forwarded-for': account.address },
     );
-    if (typo) return login.status === 401;
-    if (login.status !== 200) return false;
+    if (typo) return ok('login with a typo', login.status, [401]);
+    if (!ok('login', login.status, [200])) return false;
     const token = login.body.token as string;
     const listings = await client.call('GET', '/api/listings?limit=20');
     const available = (listings.body.listings as Array<{ id: string; sellerId: string }> | undefined) ?? [];
     const candidate = available[randomInt(Math.max(available.length, 1))];
-    if (!candidate) return listings.status === 200;
+    if (!candidate) return ok('browse', listings.status, [200]);
     const card = Math.random() < 0.1 ? CARDS.declined : CARDS.ok;
     const purchase = await purchaseWithRetries(
       client,
@@ -237,11 +243,11 @@ async function journey(
       onPurchase,
     );
     // Declined cards (402), own listings and listings sold meanwhile (409) are normal outcomes.
-    return [201, 402, 409].includes(purchase.status);
+    return ok('buy', purchase.status, [201, 402, 409]);
   }
   // A visitor who only browses.
   const browse = await client.call('GET', '/api/listings?limit=20');
-  return browse.status === 200;
+  return ok('browse', browse.status, [200]);
 }
 
 function percentile(values: number[], p: number): number {
@@ -271,7 +277,20 @@ export async function runLoad(
   hooks: LoadHooks = {},
 ): Promise<Stats> {
   const onPurchase = hooks.onPurchase ?? (() => {});
-  const stats: Stats = { started: 0, completed: 0, failed: 0, byStatus: new Map(), latenciesMs: [] };
+  const stats: Stats = {
+    started: 0,
+    completed: 0,
+    failed: 0,
+    byStatus: new Map(),
+    failures: new Map(),
+    latenciesMs: [],
+  };
+  const countFailure = (what: string) => stats.failures.set(what, (stats.failures.get(what) ?? 0) + 1);
+  const ok: StepCheck = (step, status, expected) => {
+    if (expected.includes(status)) return true;
+    countFailure(`${step} ${status || 'no answer'}`);
+    return false;
+  };
   const client = new Client(options.target, stats);
   const accounts: Account[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -294,14 +313,15 @@ export async function runLoad(
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     if (inFlight.size >= options.concurrency) continue; // bounded: skip a beat rather than pile up
     stats.started++;
-    const run: Promise<void> = journey(client, accounts, onPurchase)
+    const run: Promise<void> = journey(client, accounts, onPurchase, ok)
       .then(
-        (ok) => {
-          if (ok) stats.completed++;
+        (completed) => {
+          if (completed) stats.completed++;
           else stats.failed++;
         },
-        () => {
+        (error: Error & { cause?: { code?: string } }) => {
           stats.failed++;
+          countFailure(`no answer (${error.cause?.code ?? error.name})`);
         },
       )
       .finally(() => inFlight.delete(run));
@@ -331,6 +351,7 @@ if (import.meta.main) {
       `load: ${options.rate} journeys/s for ${options.durationSeconds} s against ${options.target.origin} (at most ${options.concurrency} at once; Ctrl-C stops)`,
     );
     const stats = await runLoad(options);
+    for (const [what, count] of stats.failures) console.log(`  failed at ${what}: ${count}`);
     process.exit(loadExitCode(stats, options.failOnError));
   } catch (error) {
     console.error(`load: ${(error as Error).message}`);

@@ -8,6 +8,7 @@ import {
   DB_OUTAGE_MS,
   databaseOutage,
   LOAD_RATE,
+  type LoadedCase,
   restartInTurn,
   scaleTo,
   underLoad,
@@ -18,22 +19,40 @@ const NON_GATEWAY = ['llm-emulator', 'rituals', 'marketplace'];
 const REPLICATED = 'marketplace';
 const log = (line: string) => console.log(line);
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+const describeFailures = (failures: Map<string, number>) =>
+  [...failures].map(([what, count], i) => `${i === 0 ? ': ' : ''}${what}: ${count}`).join(', ');
 
 export async function run(): Promise<void> {
   const stack = await startBenchStack(log);
+  const table = ['| case | journeys | failed | failed at (step answer: count) |', '|---|---|---|---|'];
+  const measure = async <T>(what: string, fault: () => Promise<T>) => {
+    log(`  ${what}`);
+    const measured = await underLoad(stack, fault);
+    log(
+      `    ${measured.failed} of ${measured.journeys} journeys failed${describeFailures(measured.failures)}`,
+    );
+    table.push(
+      `| ${what} | ${measured.journeys} | ${measured.failed} | ${describeFailures(measured.failures).slice(2) || '—'} |`,
+    );
+    return measured;
+  };
   try {
-    log('  baseline: no fault');
-    const baseline = await underLoad(stack, async () => {});
-    log(`  restarting ${NON_GATEWAY.join(', ')} in turn`);
-    const restarts = await underLoad(stack, () => restartInTurn(stack, NON_GATEWAY));
-    log('  restarting the gateway');
-    const gateway = await underLoad(stack, () => restartInTurn(stack, ['gateway']));
-    log(`  rolling restart of two ${REPLICATED} replicas`);
+    const baseline = await measure('baseline: no fault', async () => {});
+    const restarts: Record<string, LoadedCase<number>> = {};
+    for (const service of NON_GATEWAY) {
+      restarts[service] = await measure(`restarting ${service}`, () => restartInTurn(stack, [service]));
+    }
+    const restartsTotal = (key: 'failed' | 'journeys') =>
+      Object.values(restarts).reduce((sum, c) => sum + c[key], 0);
+    const gateway = await measure('restarting the gateway', () => restartInTurn(stack, ['gateway']));
     await scaleTo(stack, REPLICATED, 2);
-    const rolling = await underLoad(stack, () => restartInTurn(stack, [REPLICATED]));
+    const rolling = await measure(`rolling restart of two ${REPLICATED} replicas`, () =>
+      restartInTurn(stack, [REPLICATED]),
+    );
     await scaleTo(stack, REPLICATED, 1);
-    log(`  Postgres stopped for ${DB_OUTAGE_MS / 1000} s`);
-    const outage = await underLoad(stack, () => databaseOutage(stack));
+    const outage = await measure(`Postgres stopped for ${DB_OUTAGE_MS / 1000} s`, () =>
+      databaseOutage(stack),
+    );
     const stored = (await stack.sql(storedPurchasesQuery(outage.confirmed.map((p) => p.idempotencyKey)))).map(
       ([idempotencyKey = '', id = '']) => ({ idempotencyKey, id }),
     );
@@ -43,15 +62,12 @@ export async function run(): Promise<void> {
     log('  LLM faults');
     const llm = await runLlmFaults(stack);
 
-    const cases = { baseline, restarts, gateway, rolling, outage };
-    for (const [name, c] of Object.entries(cases))
-      log(`    ${name}: ${c.failed} of ${c.journeys} journeys failed`);
     await writeBenchmarkSection('reliability', {
       description:
         `\`npm run load\` at ${LOAD_RATE} journeys/s against the reference app in its own compose project ` +
         '(images as `npm run dev` builds them), 5 s before each fault and 5 s after it. Restarts: `docker restart` ' +
-        `(SIGTERM, drain for TELEMETRY_DRAIN_MS, start), each service healthy before the next (${NON_GATEWAY.join(', ')}; ` +
-        `then the gateway alone). Rolling: two ${REPLICATED} replicas behind their compose name, restarted one after ` +
+        `(SIGTERM, drain for TELEMETRY_DRAIN_MS, start) of one service under its own load run (${NON_GATEWAY.join(', ')}, ` +
+        `summed as non_gateway; then the gateway). Rolling: two ${REPLICATED} replicas behind their compose name, restarted one after ` +
         `the other. Database: Postgres stopped for ${DB_OUTAGE_MS / 1000} s; recovery counts from Postgres accepting ` +
         "connections to the gateway's /readyz 200 and a listing read through it 200 (polled every 100 ms); every " +
         'purchase the client was told succeeded is looked up by its Idempotency-Key. A failed journey is one whose ' +
@@ -60,10 +76,18 @@ export async function run(): Promise<void> {
       figures: {
         baseline_failed_journeys: baseline.failed,
         baseline_journeys: baseline.journeys,
-        restart_failed_journeys_non_gateway: restarts.failed,
-        restart_journeys_non_gateway: restarts.journeys,
+        restart_failed_journeys_non_gateway: restartsTotal('failed'),
+        restart_journeys_non_gateway: restartsTotal('journeys'),
+        ...Object.fromEntries(
+          Object.entries(restarts).flatMap(([service, c]) => [
+            [`restart_failed_journeys_${service.replace(/-/g, '_')}`, c.failed],
+            [`restart_journeys_${service.replace(/-/g, '_')}`, c.journeys],
+            [`restart_to_healthy_seconds_${service.replace(/-/g, '_')}`, round(c.result)],
+          ]),
+        ),
         restart_failed_journeys_gateway: gateway.failed,
         restart_journeys_gateway: gateway.journeys,
+        restart_to_healthy_seconds_gateway: round(gateway.result),
         rolling_restart_failed_journeys: rolling.failed,
         rolling_restart_journeys: rolling.journeys,
         db_outage_readiness_503_seconds: round(outage.result.readinessDownSeconds),
@@ -74,6 +98,7 @@ export async function run(): Promise<void> {
         db_outage_journeys: outage.journeys,
         ...llm,
       },
+      markdown: table.join('\n'),
       goals: {
         restart_failed_journeys_non_gateway: '0',
         rolling_restart_failed_journeys: '0',

@@ -19,6 +19,8 @@ const quiet = $({ quiet: true, nothrow: true });
 export interface LoadedCase<T> {
   journeys: number;
   failed: number;
+  /** Failed journeys by the step that failed and its answer, e.g. "generate 503". */
+  failures: Map<string, number>;
   confirmed: ConfirmedPurchase[];
   result: T;
 }
@@ -53,21 +55,27 @@ export async function underLoad<T>(stack: BenchStack, fault: () => Promise<T>): 
 const stopped = async (load: Promise<Stats>, controller: AbortController) => {
   controller.abort();
   const stats = await load;
-  return { journeys: stats.started, failed: stats.failed };
+  return { journeys: stats.started, failed: stats.failed, failures: stats.failures };
 };
 
-/** SIGTERM (the service drains for TELEMETRY_DRAIN_MS), start again, wait until healthy. */
-export async function restartContainer(stack: BenchStack, container: string): Promise<void> {
+/** SIGTERM (the service drains for TELEMETRY_DRAIN_MS), start again, wait until healthy: the seconds it took. */
+export async function restartContainer(stack: BenchStack, container: string): Promise<number> {
+  const started = performance.now();
   const result = await quiet`docker restart --time 30 ${container}`;
   if (result.exitCode !== 0) throw new Error(`docker restart ${container} failed: ${result.stderr.trim()}`);
   await stack.waitHealthy(container);
+  return (performance.now() - started) / 1000;
 }
 
-/** Restarts every container of each service in turn, each healthy again before the next. */
-export async function restartInTurn(stack: BenchStack, services: string[]): Promise<void> {
+/** Restarts every container of each service in turn, each healthy again before the next; the longest took (s). */
+export async function restartInTurn(stack: BenchStack, services: string[]): Promise<number> {
+  let longest = 0;
   for (const service of services) {
-    for (const container of await stack.containers(service)) await restartContainer(stack, container);
+    for (const container of await stack.containers(service)) {
+      longest = Math.max(longest, await restartContainer(stack, container));
+    }
   }
+  return longest;
 }
 
 /** Two replicas of `service` behind its compose name (Docker's DNS answers both addresses). */
@@ -126,7 +134,7 @@ async function timeUntil(
 }
 
 export interface DbOutage {
-  /** From `docker stop` of Postgres to the gateway's /readyz answering 503. */
+  /** From `docker stop` of Postgres returning (it has exited) to the gateway's /readyz answering 503. */
   readinessDownSeconds: number;
   /** From Postgres accepting connections again to /readyz 200 and a listing read answering 200. */
   recoverySeconds: number;
@@ -137,13 +145,14 @@ export async function databaseOutage(stack: BenchStack): Promise<DbOutage> {
   const [postgres] = await stack.containers('postgres');
   if (!postgres) throw new Error('no Postgres container in the bench project');
   const stoppedAt = performance.now();
-  const stop = quiet`docker stop --time 10 ${postgres}`;
+  await quiet`docker stop --time 10 ${postgres}`;
+  // From the moment Postgres is gone (its shutdown itself takes a moment, longer on a busy machine).
+  const goneAt = performance.now();
   const readinessDown = await timeUntil(
     async () => (await readiness(stack.gatewayUrl)) === 503,
-    stoppedAt,
+    goneAt,
     'readiness 503',
   );
-  await stop;
   await sleep(Math.max(0, DB_OUTAGE_MS - (performance.now() - stoppedAt)));
   const started = await quiet`docker start ${postgres}`;
   if (started.exitCode !== 0) throw new Error(`docker start ${postgres} failed: ${started.stderr.trim()}`);
