@@ -107,9 +107,21 @@ function millicores(value: string | number | undefined, where: string): string {
   return `${Math.round(cores * 1000)}m`;
 }
 
+/** Parsed catalogues by the compose file's text: a script reads it from several modules, YAML parses once. */
+const parsed = new Map<string, readonly CatalogueService[]>();
+
 /** Reads the catalogue from compose/compose.yaml: the services that compose builds from this repository. */
 export function loadServiceCatalogue(root: string): CatalogueService[] {
-  const file = parse(readFileSync(path.join(root, COMPOSE_FILE), 'utf8'), { merge: true }) as {
+  const text = readFileSync(path.join(root, COMPOSE_FILE), 'utf8');
+  const known = parsed.get(text);
+  if (known) return [...known];
+  const catalogue = parseServiceCatalogue(text);
+  parsed.set(text, catalogue);
+  return [...catalogue];
+}
+
+function parseServiceCatalogue(text: string): CatalogueService[] {
+  const file = parse(text, { merge: true }) as {
     services: Record<string, unknown>;
   };
   const services = Object.entries(file.services).map(([name, raw]) => {
@@ -131,7 +143,8 @@ export function loadServiceCatalogue(root: string): CatalogueService[] {
       const env = spec.environment ?? {};
       const port = Number(env.PORT);
       if (!Number.isInteger(port)) throw new Error(`${COMPOSE_FILE}: service ${name} sets no numeric PORT`);
-      const readyz = /http:\/\/127\.0\.0\.1:\d+(\/[a-z]+)/.exec(
+      // The probe asks 127.0.0.1 for the readiness path: as a URL, or as bash's `GET /readyz` (compose.yaml).
+      const readyz = /(?:http:\/\/127\.0\.0\.1:\d+|GET )(\/[a-z]+)/.exec(
         (spec.healthcheck?.test ?? []).join(' '),
       )?.[1];
       if (!readyz) throw new Error(`${COMPOSE_FILE}: service ${name}'s healthcheck names no readiness path`);

@@ -26,12 +26,14 @@ describe('readiness of a component', () => {
     expect(readiness(status('a', 'running', 'healthy'), false)).toBe('ready');
     expect(readiness(status('a', 'running', 'starting'), false)).toBe('waiting');
     expect(readiness(status('a', 'running', 'unhealthy'), false, true)).toBe('failed');
-    expect(readiness(status('a', 'exited', '', 1), false)).toBe('failed');
+    expect(readiness(status('a', 'exited', '', 1), false, true)).toBe('failed');
     expect(readiness(undefined, false)).toBe('waiting');
   });
 
-  it('does not call unhealthy final while compose is still starting (an old container may be replaced)', () => {
+  it('does not call unhealthy or exited final while compose is still starting (an old container may be replaced)', () => {
     expect(readiness(status('a', 'running', 'unhealthy'), false)).toBe('waiting');
+    // Stopped for recreation with a new configuration: SIGKILL after compose's 10 s.
+    expect(readiness(status('a', 'exited', '', 137), false)).toBe('waiting');
   });
 
   it('is ready for a one-shot only once it exited 0', () => {

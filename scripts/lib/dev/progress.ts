@@ -74,8 +74,9 @@ export type Readiness = 'waiting' | 'ready' | 'failed';
 
 /**
  * Ready = healthy (or running without a healthcheck, or a one-shot that exited 0). While compose is
- * still starting things, `unhealthy` is not final: a container left unhealthy by an earlier run is
- * about to be recreated, and compose itself decides when a healthcheck has failed for good.
+ * still starting things, `unhealthy` and `exited` are not final: a container left so by an earlier run,
+ * or stopped because its configuration changed (137 when it took longer than compose's 10 s), is about
+ * to be recreated, and compose itself decides when one has failed for good (`up --wait` ends then).
  */
 export function readiness(status: ContainerStatus | undefined, oneShot: boolean, final = false): Readiness {
   if (!status) return 'waiting';
@@ -83,8 +84,8 @@ export function readiness(status: ContainerStatus | undefined, oneShot: boolean,
     if (status.state === 'exited') return status.exitCode === 0 ? 'ready' : 'failed';
     return 'waiting';
   }
-  if (status.state === 'exited' || status.state === 'dead') return 'failed';
-  if (status.health === 'unhealthy') return final ? 'failed' : 'waiting';
+  if (status.state === 'exited' || status.state === 'dead' || status.health === 'unhealthy')
+    return final ? 'failed' : 'waiting';
   if (status.health === 'healthy') return 'ready';
   if (status.health === '' && status.state === 'running') return 'ready';
   return 'waiting';
