@@ -20,6 +20,7 @@ import { isAlertingRule, renderRuleGroups } from '../rules.ts';
 import type { CatalogueService } from '../services.ts';
 import type { EnvironmentName, Settings } from '../settings.ts';
 import { durationSeconds } from '../settings.ts';
+import { RESTRICTED_USER } from './workloads.ts';
 
 export const ROLLOUTS_API = 'argoproj.io/v1alpha1';
 /** The label Argo Rollouts puts on each version's pods; the PodMonitor copies it onto their series. */
@@ -199,8 +200,8 @@ function smokeJob(nodeImage: string) {
         automountServiceAccountToken: false,
         securityContext: {
           runAsNonRoot: true,
-          runAsUser: 1000,
-          runAsGroup: 1000,
+          runAsUser: RESTRICTED_USER,
+          runAsGroup: RESTRICTED_USER,
           seccompProfile: { type: 'RuntimeDefault' },
         },
         containers: [

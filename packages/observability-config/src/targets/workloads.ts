@@ -47,7 +47,8 @@ export function flagsConfigMap(flags: string): Model {
 
 /** The ConfigMap the overlays generate with what differs per environment (DEPLOYMENT_ENVIRONMENT). */
 export const ENVIRONMENT_CONFIG_MAP = 'telemetry-environment';
-const RESTRICTED_USER = 1000; // `node` in the service images (USER node)
+/** `node` in the service images (services/Dockerfile: USER 1000). */
+export const RESTRICTED_USER = 1000;
 
 /** The image a service runs, before the overlay's `images` set its registry and tag. */
 export const imageName = (service: string) => `telemetry-kit/${service}`;
