@@ -1,5 +1,6 @@
 #!/usr/bin/env tsx
 // npm run dev [-- --native] [-- --profile app|telemetry]   the local environment (docker compose)
+// npm run dev -- --watch                                     …and edits reach the running services (Ctrl-C stops watching)
 // npm run dev:down [-- --volumes]                           stop and remove it (--volumes wipes data)
 // npm run dev:status                                        each component's state, health, memory, version, URL, image
 // npm run dev:logs [service]                                follow the logs
@@ -12,9 +13,9 @@ import { loadProject, REPO_ROOT, sourceRevision } from './lib/dev/compose.ts';
 import { inProfiles } from './lib/dev/model.ts';
 import { NATIVE_CONTAINERS, NATIVE_PORTS, nativeEnvironment, nativePlan } from './lib/dev/native.ts';
 import { runNative } from './lib/dev/native-run.ts';
-import { up } from './lib/dev/up.ts';
+import { up, watchedServices } from './lib/dev/up.ts';
 import { entryPoints, formatTable } from './lib/dev/urls.ts';
-import { down, logs, status } from './lib/dev/verbs.ts';
+import { down, followWatch, logs, status } from './lib/dev/verbs.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -22,6 +23,7 @@ const { values, positionals } = parseArgs({
     native: { type: 'boolean', default: false },
     profile: { type: 'string', multiple: true },
     volumes: { type: 'boolean', default: false },
+    watch: { type: 'boolean', default: false },
   },
 });
 const [verb = 'up', service] = positionals;
@@ -63,9 +65,16 @@ if (verb !== 'up') {
 }
 
 if (!values.native) {
-  const result = await up({ profiles: values.profile ?? ['app', 'telemetry'] });
-  process.exit(result.exitCode);
+  const result = await up({ profiles: values.profile ?? ['app', 'telemetry'], watch: values.watch });
+  if (result.exitCode !== 0 || !values.watch) process.exit(result.exitCode);
+  const watched = watchedServices(result.started.filter((s) => s.dockerfile && !s.oneShot));
+  console.log(`  watching ${watched.join(', ')}: an edit restarts its service; Ctrl-C stops watching`);
+  const watch = followWatch(watched);
+  process.once('SIGINT', watch.stop);
+  process.once('SIGTERM', watch.stop);
+  process.exit(await watch.finished);
 }
+// --native runs the services on the host under tsx watch: edits reload them with or without --watch.
 
 // --native: Postgres and the telemetry stack in containers, the Node services on the host (tsx watch).
 const project = await loadProject({ native: true });

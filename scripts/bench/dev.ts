@@ -1,13 +1,16 @@
 // npm run bench -- dev: how long `npm run dev` takes from a warm machine to every component healthy,
 // and how much memory each container holds once idle. "Warm" = images present and built, data
 // volumes kept, containers removed (what `npm run dev:down` leaves).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeBenchmarkSection } from '../lib/benchmarks.ts';
 import { labelledContainers, projectName, REPO_ROOT } from '../lib/dev/compose.ts';
-import { up } from '../lib/dev/up.ts';
-import { down, memoryByContainer } from '../lib/dev/verbs.ts';
+import type { DevService } from '../lib/dev/model.ts';
+import { NATIVE_PORTS } from '../lib/dev/native.ts';
+import { editToReload } from '../lib/dev/reload.ts';
+import { up, watchedServices } from '../lib/dev/up.ts';
+import { down, followWatch, memoryByContainer } from '../lib/dev/verbs.ts';
 
 const RUNS = 3;
 const IDLE_SETTLE_MS = 30_000;
@@ -22,6 +25,42 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 };
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+
+/** The file the edits go to, relative to the repository: the gateway's entry module. */
+const EDITED = 'services/gateway/src/main.ts';
+const EDITS = 3;
+
+const hostPort = (started: DevService[], service: string) =>
+  started.find((s) => s.name === service)?.ports[0]?.hostPort ?? 8080;
+
+async function reloads(url: string): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < EDITS; i++) times.push(...(await editToReload(path.join(REPO_ROOT, EDITED), url)));
+  return times;
+}
+
+/** `npm run dev -- --native` as a developer runs it, until it prints that the services are up. */
+async function startNative(): Promise<{ stop: () => Promise<void> }> {
+  const child = spawn(path.join(REPO_ROOT, 'node_modules/.bin/tsx'), ['scripts/dev.ts', '--native'], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => (output += String(chunk)));
+  const deadline = Date.now() + 300_000;
+  while (!output.includes('Ctrl-C stops the services on the host')) {
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`npm run dev -- --native did not get ready:\n${output.slice(-2000)}`);
+    await sleep(500);
+  }
+  return {
+    stop: async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
 
 export async function run(): Promise<void> {
   // Untimed first start: builds the service images and creates the volumes.
@@ -43,8 +82,14 @@ export async function run(): Promise<void> {
     console.log(`  warm start ${i + 1}: ${result.seconds.toFixed(1)} s`);
   }
 
+  // What a developer waits for: `npm run dev` again, as a new process through npm and the toolchain checks.
+  const rerunStarted = performance.now();
+  execFileSync('npm', ['run', '--silent', 'dev'], { cwd: REPO_ROOT, stdio: 'ignore' });
+  const rerunSeconds = (performance.now() - rerunStarted) / 1000;
   const rerun = await up({ log: silent });
-  console.log(`  npm run dev again (already up): ${rerun.seconds.toFixed(1)} s`);
+  console.log(
+    `  npm run dev again (already up): ${rerunSeconds.toFixed(1)} s (up() in this process ${rerun.seconds.toFixed(1)} s)`,
+  );
 
   // What every npm script pays before it runs: scripts/toolchain.sh with everything in place.
   const toolchain: number[] = [];
@@ -64,20 +109,45 @@ export async function run(): Promise<void> {
       .sort(([a], [b]) => a.localeCompare(b)),
   );
   const total = round(Object.values(mibByService).reduce((sum, value) => sum + value, 0));
+
+  // An edit to a service's source until it answers from the new code: containers under --watch ...
+  const watched = await up({ log: silent, watch: true });
+  if (watched.exitCode !== 0) throw new Error('npm run dev -- --watch failed (the line above says why)');
+  const watch = followWatch(
+    watchedServices(watched.started.filter((s) => s.dockerfile && !s.oneShot)),
+    () => {},
+  );
+  const inContainers = await reloads(`http://127.0.0.1:${hostPort(watched.started, 'gateway')}/healthz`);
+  watch.stop();
+  await watch.finished;
+  console.log(`  edit to reload, in containers: ${inContainers.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+  await down({ volumes: false, log: silent });
+
+  // ... and on the host (--native, tsx watch).
+  const native = await startNative();
+  const onHost = await reloads(`http://127.0.0.1:${NATIVE_PORTS.gateway}/healthz`).finally(native.stop);
+  console.log(`  edit to reload, --native: ${onHost.map((ms) => ms.toFixed(0)).join(', ')} ms`);
   await down({ volumes: false, log: silent });
 
   const rows = Object.entries(mibByService).map(([service, mib]) => `| ${service} | ${mib} |`);
   await writeBenchmarkSection('dev', {
     description:
       `Warm start: \`npm run dev\` (library \`up()\`) from containers removed, images built and volumes kept, ` +
-      `to every started component healthy; median of ${RUNS}. Re-run: \`up()\` again with nothing changed. ` +
+      `to every started component healthy; median of ${RUNS}. Re-run: \`npm run dev\` again with nothing changed, ` +
+      'as a new process through npm and the toolchain checks (rerun_in_process_seconds: the `up()` call alone). ' +
+      `Edit to reload: a comment appended to ${EDITED} and taken out again (${EDITS} edits each), from the write ` +
+      'to the first 200 of the gateway’s /healthz from the restarted process; median, in containers under ' +
+      '`npm run dev -- --watch` (compose develop.watch, sync+restart) and on the host under `--native` (tsx watch). ' +
       'Toolchain checks: `scripts/toolchain.sh true` with everything installed, median of 5. ' +
       `Idle memory: \`docker stats\` ${IDLE_SETTLE_MS / 1000} s ` +
       'after the last start, per container. Components whose images are missing on the machine are left out ' +
       '(listed under components_left_out).',
     figures: {
       warm_start_to_healthy_seconds: round(median(warm)),
-      rerun_when_up_seconds: round(rerun.seconds),
+      rerun_when_up_seconds: round(rerunSeconds),
+      rerun_in_process_seconds: round(rerun.seconds),
+      edit_to_reload_ms: Math.round(median(inContainers)),
+      edit_to_reload_ms_native: Math.round(median(onHost)),
       toolchain_check_seconds: round(median(toolchain), 2),
       idle_memory_total_mib: total,
       ...Object.fromEntries(
@@ -88,6 +158,8 @@ export async function run(): Promise<void> {
     },
     markdown: [
       `Warm starts (s): ${warm.map((s) => s.toFixed(1)).join(', ')}.`,
+      `Edit to reload (ms): in containers ${inContainers.map((ms) => ms.toFixed(0)).join(', ')}; ` +
+        `--native ${onHost.map((ms) => ms.toFixed(0)).join(', ')}.`,
       '',
       '| container | idle memory (MiB) |',
       '|---|---|',

@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadDatabaseFacts } from '@telemetry-kit/observability-config/services';
-import { buildInputsHash, serviceBuildInputs, serviceImageRecipe } from '@telemetry-kit/testkit';
+import { buildInputsHash, serviceBuildInputs, serviceImageRecipe } from '@telemetry-kit/testkit/workspace';
 import { $ } from 'zx';
 import { migrationFileNames } from '../migrations.ts';
 import { REPO_ROOT } from './compose.ts';

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
 import { addressAt, COMPOSE_FILE, loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
+import { RELOAD_ENVIRONMENT } from './watch.ts';
 
 const CATALOGUE = loadServiceCatalogue(REPO_ROOT);
 
@@ -51,6 +52,7 @@ export function nativeEnvironment(service: string, postgresPort = 5432): Record<
     NODE_ENV: 'development',
     DEPLOYMENT_ENVIRONMENT: 'development',
     OTEL_SERVICE_NAME: service,
+    ...RELOAD_ENVIRONMENT,
     OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4318',
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
     ...Object.fromEntries(

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { $ } from 'zx';
 import type { DevService, PublishedPort } from './model.ts';
 import { isPortTaken, processHoldingPort } from './ports.ts';
 import { formatBytes } from './units.ts';
@@ -124,4 +125,19 @@ export function checkMemory(
     check: 'memory',
     message: `not enough memory: the stack reserves ${formatBytes(needed)} and only ${formatBytes(availableBytes)} is available — close other programs, give the Docker VM more memory, or start only the app with npm run dev -- --profile app`,
   };
+}
+
+/** The checks that need only the docker CLI: engine reachable, compose v2 present. */
+export async function checkToolchain(): Promise<string | undefined> {
+  const run = $({ quiet: true, nothrow: true });
+  const [version, compose] = await Promise.all([
+    run`docker version --format ${'{{.Server.Version}}'}`.catch(() => 'no-cli' as const),
+    run`docker compose version --short`.catch(() => undefined),
+  ]);
+  const cli = version === 'no-cli' || version.exitCode === 127 ? 'no-cli' : version;
+  const engineProblem = checkEngine(
+    cli === 'no-cli' ? cli : { exitCode: cli.exitCode ?? 1, stdout: cli.stdout, stderr: cli.stderr },
+  );
+  if (engineProblem) return engineProblem.message;
+  return checkComposeVersion(compose?.exitCode ?? 1, compose?.stdout ?? '')?.message;
 }

@@ -4,13 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { pinnedImage } from '@telemetry-kit/observability-config/pins';
 import { loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
-import { writeActiveTargets } from '@telemetry-kit/testkit';
+import { writeActiveTargets } from '@telemetry-kit/testkit/workspace';
 import type { ProcessPromise } from 'zx';
 import { $ } from 'zx';
 import type { ComposeSelection } from './compose.ts';
 import {
   ACTIVE_TARGETS_DIR,
+  cachedProject,
   composeArgs,
+  configInputs,
   containerOnPort,
   labelledContainers,
   loadProject,
@@ -19,6 +21,7 @@ import {
   REPO_ROOT,
   tryPull,
 } from './compose.ts';
+import { startBeforeMigrations } from './early-start.ts';
 import {
   imageSourceHashes,
   isUp,
@@ -31,16 +34,11 @@ import {
 } from './freshness.ts';
 import type { DevService } from './model.ts';
 import { describeLeftOut, inProfiles, planStart } from './model.ts';
-import {
-  checkComposeVersion,
-  checkEngine,
-  checkMemory,
-  checkPorts,
-  portHoldersOnThisHost,
-} from './preflight.ts';
+import { checkMemory, checkPorts, checkToolchain, portHoldersOnThisHost } from './preflight.ts';
 import type { ContainerStatus } from './progress.ts';
 import { formatEvent, StartupProgress } from './progress.ts';
 import { entryPoints, formatTable } from './urls.ts';
+import { writeWatchOverlay } from './watch.ts';
 
 export interface UpOptions extends ComposeSelection {
   /** Services to leave in the file but not start (--native keeps the Node services off). */
@@ -63,19 +61,12 @@ const fail = (log: (line: string) => void, message: string, exitCode = 1): UpRes
   return { exitCode, started: [], leftOut: [], seconds: 0 };
 };
 
-/** The checks that need only the docker CLI: engine reachable, compose v2 present. */
-export async function checkToolchain(): Promise<string | undefined> {
-  const run = $({ quiet: true, nothrow: true });
-  const [version, compose] = await Promise.all([
-    run`docker version --format ${'{{.Server.Version}}'}`.catch(() => 'no-cli' as const),
-    run`docker compose version --short`.catch(() => undefined),
-  ]);
-  const cli = version === 'no-cli' || version.exitCode === 127 ? 'no-cli' : version;
-  const engineProblem = checkEngine(
-    cli === 'no-cli' ? cli : { exitCode: cli.exitCode ?? 1, stdout: cli.stdout, stderr: cli.stderr },
-  );
-  if (engineProblem) return engineProblem.message;
-  return checkComposeVersion(compose?.exitCode ?? 1, compose?.stdout ?? '')?.message;
+/** The services `--watch` syncs and restarts: the long-running built ones this `up` starts in containers. */
+export function watchedServices(
+  catalogue: ReadonlyArray<{ name: string }>,
+  options: Pick<UpOptions, 'exclude'> = {},
+): string[] {
+  return catalogue.map((service) => service.name).filter((name) => !options.exclude?.includes(name));
 }
 
 /**
@@ -89,9 +80,9 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
 
   // Each built image's source hash, which compose's build writes into its label (compose.yaml),
   // computed while the engine and compose are checked.
+  // The project's containers are listed by its name (compose.yaml `name:`) while the sources are hashed.
   const catalogue = loadServiceCatalogue(REPO_ROOT);
-  const [toolchainProblem, hashes] = await Promise.all([
-    checkToolchain(),
+  const [hashes, containers] = await Promise.all([
     sourceHashes(
       catalogue.map((service) => ({ name: service.name, dockerfile: service.build.dockerfile })),
       {
@@ -99,12 +90,23 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
         SERVICE_VERSION: process.env.SERVICE_VERSION ?? 'dev',
       },
     ),
+    labelledContainers(projectName()),
   ]);
-  if (toolchainProblem) return fail(log, toolchainProblem);
   for (const [service, hash] of hashes) process.env[sourceHashVariable(service)] = hash;
+  if (options.watch) writeWatchOverlay(REPO_ROOT, watchedServices(catalogue, options));
 
-  // The project's containers are listed by its name (compose.yaml `name:`) while compose resolves the file.
-  const [project, containers] = await Promise.all([loadProject(options), labelledContainers(projectName())]);
+  // Engine and compose are checked before compose is first asked anything; a re-run that finds its
+  // containers and its resolved configuration unchanged has no need to (they answered last time).
+  let toolchainChecked = false;
+  const checkOnce = async () => {
+    if (toolchainChecked) return undefined;
+    toolchainChecked = true;
+    return checkToolchain();
+  };
+  const resolved = containers.length > 0 ? cachedProject(configInputs(options)) : undefined;
+  const earlyProblem = resolved ? undefined : await checkOnce();
+  if (earlyProblem) return fail(log, earlyProblem);
+  const project = resolved ?? (await loadProject(options));
   /** The plan, when it is exactly what the last `up` started and all of it is up as it left it. */
   const unchanged = async (candidate: ReturnType<typeof planStart>, containers: ContainerStatus[]) => {
     const last = lastUp();
@@ -138,6 +140,8 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
     log(formatTable(entryPoints(fresh.start)));
     return { exitCode: 0, started: fresh.start, leftOut: fresh.leftOut.map((l) => l.service), seconds };
   }
+  const toolchainProblem = await checkOnce();
+  if (toolchainProblem) return fail(log, toolchainProblem);
   if (absent.length > 0) {
     log(`… pulling ${absent.join(', ')}`);
     const failed = await tryPull(absent);
@@ -149,7 +153,7 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
   const labels = await imageSourceHashes(plan.start.filter((s) => s.dockerfile).map((s) => s.image));
   const toBuild = needsBuild(plan.start, hashes, labels);
   const oneShots = plan.start.filter((service) => service.oneShot);
-  const atHead = await migrationsAtHead(oneShots, before);
+  let atHead = await migrationsAtHead(oneShots, before);
 
   // Preflight on what is about to start: ports (this project's own containers may hold theirs) and memory.
   const running = new Set(before.filter((c) => c.state === 'running').map((c) => c.service));
@@ -208,6 +212,24 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
       new Map(plan.start.map((service) => [service.name, service.oneShot])),
       upAt,
     );
+    let done = false;
+    const poll = (async () => {
+      let lastHeartbeat = Date.now();
+      while (!done) {
+        for (const event of progress.update(await labelledContainers(project.name), Date.now()))
+          log(formatEvent(event));
+        if (Date.now() - lastHeartbeat > 10_000 && progress.pending().length > 0) {
+          log(`  … waiting for ${progress.pending().join(', ')}`);
+          lastHeartbeat = Date.now();
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    })();
+    // Postgres not running: start it (and what needs no schema) first, so the migration table can be asked.
+    if (oneShots.length > 0 && atHead.size < oneShots.length && !running.has('postgres')) {
+      const containers = await startBeforeMigrations(plan.start, options, project.name);
+      if (containers) atHead = await migrationsAtHead(oneShots, containers);
+    }
     // A one-shot left exited by an earlier run would read as done (or failed) before it ran again.
     const staleOneShots = plan.start
       .filter((service) => service.oneShot && before.some((c) => c.service === service.name))
@@ -230,19 +252,6 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
       quiet: true,
       nothrow: true,
     })`docker ${composeArgs(options)} up --detach --wait --no-build ${skipped.length > 0 ? ['--no-deps'] : []} ${toStart}`;
-    let done = false;
-    const poll = (async () => {
-      let lastHeartbeat = Date.now();
-      while (!done) {
-        for (const event of progress.update(await labelledContainers(project.name), Date.now()))
-          log(formatEvent(event));
-        if (Date.now() - lastHeartbeat > 10_000 && progress.pending().length > 0) {
-          log(`  … waiting for ${progress.pending().join(', ')}`);
-          lastHeartbeat = Date.now();
-        }
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-    })();
     const result = await child;
     done = true;
     await poll;

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import readline from 'node:readline';
 import { $ } from 'zx';
 import { composeArgs, labelledContainers, loadProject, projectName } from './compose.ts';
 import { parseDockerSize } from './units.ts';
@@ -98,4 +99,33 @@ export async function logs(
     },
   );
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 0)));
+}
+
+/**
+ * `npm run dev -- --watch`, once `up` has started the services under the watch overlay: compose syncs
+ * each edit into its container and restarts it until Ctrl-C, which stops the
+ * watching only; the containers keep running.
+ */
+export function followWatch(services: readonly string[], log: (line: string) => void = console.log) {
+  // Its own process group, signalled whole: the docker CLI does not pass a signal on to the compose
+  // plugin, which would keep watching (and hold the project's watch lock) after the CLI is gone.
+  const child = spawn('docker', [...composeArgs({ watch: true }), 'watch', '--no-up', ...services], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    readline.createInterface({ input: stream }).on('line', (line) => {
+      const holder = /cannot take exclusive lock .*process with PID (\d+)/.exec(line)?.[1];
+      log(
+        holder
+          ? `✗ another watch of this project runs (pid ${holder}) — stop it (Ctrl-C in its terminal, or kill ${holder}), then run npm run dev -- --watch again`
+          : `  watch │ ${line}`,
+      );
+    });
+  }
+  const finished = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 0)));
+  const stop = () => {
+    if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGINT');
+  };
+  return { finished, stop };
 }

@@ -1,0 +1,75 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './compose.ts';
+import { startableBeforeMigrations } from './early-start.ts';
+import type { DevService } from './model.ts';
+import { loadedFolders, runtimeFolders, watchOverlay } from './watch.ts';
+
+describe('npm run dev -- --watch: the compose overlay', () => {
+  it('restarts the service after a sync, without the drain a load balancer would need', () => {
+    const gateway = watchOverlay(REPO_ROOT, ['gateway']).services.gateway;
+    expect(gateway?.environment.TELEMETRY_DRAIN_MS).toBe('0');
+    const synced = gateway?.develop.watch.filter((rule) => rule.action !== 'rebuild') ?? [];
+    expect(synced.length).toBeGreaterThan(0);
+    for (const rule of synced) expect(rule.action).toBe('sync+restart');
+  });
+
+  it('syncs the folders Node loads: a bundled library by its dist/, one run from source by its src/', () => {
+    expect(loadedFolders(REPO_ROOT, 'packages/telemetry')).toEqual(['dist']);
+    expect(loadedFolders(REPO_ROOT, 'packages/service-kit')).toEqual(['src']);
+    expect(loadedFolders(REPO_ROOT, 'services/gateway')).toEqual(['src']);
+  });
+
+  it('syncs only what the image holds: the service and its production dependencies, not its dev ones', () => {
+    const folders = runtimeFolders(REPO_ROOT, 'gateway');
+    expect(folders).toEqual(['packages/service-kit', 'packages/telemetry', 'services/gateway']);
+    expect(folders).not.toContain('packages/testkit');
+  });
+
+  it('maps each synced folder to its place under /app and rebuilds on a manifest, the lock or the Dockerfile', () => {
+    const gateway = watchOverlay(REPO_ROOT, ['gateway']).services.gateway;
+    const rules = gateway?.develop.watch ?? [];
+    expect(rules).toContainEqual({
+      action: 'sync+restart',
+      path: path.join(REPO_ROOT, 'services/gateway/src'),
+      target: '/app/services/gateway/src',
+    });
+    expect(rules).toContainEqual({
+      action: 'sync+restart',
+      path: path.join(REPO_ROOT, 'packages/telemetry/dist'),
+      target: '/app/packages/telemetry/dist',
+    });
+    const rebuilt = rules.filter((r) => r.action === 'rebuild').map((r) => path.relative(REPO_ROOT, r.path));
+    expect(rebuilt).toEqual(
+      expect.arrayContaining(['package-lock.json', 'services/Dockerfile', 'services/gateway/package.json']),
+    );
+    // The web app's browser code is bundled at build time: an edit there rebuilds, it is not synced.
+    const web = watchOverlay(REPO_ROOT, ['web']).services.web?.develop.watch ?? [];
+    expect(web).toContainEqual({ action: 'rebuild', path: path.join(REPO_ROOT, 'services/web/browser') });
+  });
+});
+
+const service = (name: string, extra: Partial<DevService> = {}): DevService => ({
+  name,
+  profiles: ['app'],
+  image: `${name}:1`,
+  ports: [],
+  dependsOn: [],
+  oneShot: false,
+  memoryLimitBytes: 0,
+  memoryReservationBytes: 0,
+  ...extra,
+});
+
+describe('a warm start asks the migration table before running migrations', () => {
+  it('starts the database and whatever needs no migrated schema first', () => {
+    const plan = [
+      service('postgres'),
+      service('gateway-migrate', { oneShot: true, dependsOn: ['postgres'] }),
+      service('gateway', { dependsOn: ['gateway-migrate', 'rituals'] }),
+      service('rituals'),
+      service('web', { dependsOn: ['gateway'] }),
+    ];
+    expect(startableBeforeMigrations(plan)).toEqual(['postgres', 'rituals', 'web']);
+  });
+});

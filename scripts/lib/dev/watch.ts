@@ -1,0 +1,122 @@
+// `npm run dev -- --watch`: the containerised services reload on an edit, without an image build.
+// An overlay compose file gives each Node service compose's develop.watch: the folders Node loads are
+// synced from the host into the container, which is then restarted (`sync+restart`: a new Node process
+// on the edited files); a change to what the image build uses (a manifest, the lock, the Dockerfile)
+// rebuilds it. `docker compose watch --no-up` keeps doing so until Ctrl-C.
+//
+// Not `node --watch` in the container: the sync replaces each file (a new inode), and Node's watcher,
+// kept across its restarts, sees the first edit and none after it (Node 24, overlayfs).
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { serviceBuildInputs, serviceImageRecipe } from '@telemetry-kit/testkit/workspace';
+
+/** Written by `up({ watch: true })`; .dev/ is ignored by git. */
+export const WATCH_COMPOSE_FILE = '.dev/compose.watch.json';
+/** Where the images keep the workspace (services/Dockerfile WORKDIR /app). */
+const IMAGE_ROOT = '/app';
+
+type WatchRule =
+  | { action: 'sync+restart'; path: string; target: string }
+  | { action: 'rebuild'; path: string };
+
+interface WatchService {
+  environment: Record<string, string>;
+  develop: { watch: WatchRule[] };
+}
+
+/**
+ * A restart on an edit has no load balancer to warn: no drain (TELEMETRY_DRAIN_MS, 5 s by default),
+ * or every reload would wait for it. `--native` runs its services with the same.
+ */
+export const RELOAD_ENVIRONMENT = { TELEMETRY_DRAIN_MS: '0' } as const;
+
+/**
+ * The folders Node loads from a workspace package: the top folder of each target its package.json
+ * `exports` names (dist/ of a bundled library, src/ of one run from source), or src/ for a service.
+ */
+export function loadedFolders(root: string, dir: string): string[] {
+  const manifest = JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8')) as {
+    exports?: unknown;
+  };
+  const targets: string[] = [];
+  const collect = (value: unknown) => {
+    if (typeof value === 'string') targets.push(value);
+    else if (value && typeof value === 'object') for (const inner of Object.values(value)) collect(inner);
+  };
+  collect(manifest.exports);
+  const folders =
+    targets.length > 0 ? targets.map((t) => t.replace(/^\.\//, '').split('/')[0] ?? '') : ['src'];
+  return [...new Set(folders)].filter((f) => f && existsSync(path.join(root, dir, f))).sort();
+}
+
+/** The workspace folders a service's image holds: its own and its production dependencies', transitively. */
+export function runtimeFolders(root: string, service: string): string[] {
+  const byName = new Map<string, { dir: string; dependencies: string[] }>();
+  for (const dir of serviceBuildInputs(root, service)) {
+    const file = path.join(root, dir, 'package.json');
+    if (!existsSync(file) || dir === 'package.json') continue;
+    const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name: string; dependencies?: object };
+    byName.set(manifest.name, { dir, dependencies: Object.keys(manifest.dependencies ?? {}) });
+  }
+  const own = path.join('services', service);
+  const folders = new Set([own]);
+  const queue = [...(byName.get(`@telemetry-kit/${service}`)?.dependencies ?? [])];
+  for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+    const pkg = byName.get(name);
+    if (!pkg || folders.has(pkg.dir)) continue;
+    folders.add(pkg.dir);
+    queue.push(...pkg.dependencies);
+  }
+  return [...folders].sort();
+}
+
+/** What a service's folder holds besides its sources that the image build uses (a browser bundle, migrations). */
+const NOT_IN_IMAGE = new Set(['src', 'test', 'node_modules', 'dist', 'README.md', 'tsconfig.json']);
+
+/**
+ * develop.watch for one service: sync what Node loads and restart; rebuild the image when a manifest,
+ * the lock, the Dockerfile or anything else of the service's folder that the build uses changes.
+ */
+export function watchRules(root: string, service: string): WatchRule[] {
+  const folders = runtimeFolders(root, service);
+  const sync: WatchRule[] = folders.flatMap((dir) =>
+    loadedFolders(root, dir).map((folder) => ({
+      action: 'sync+restart' as const,
+      path: path.join(root, dir, folder),
+      target: path.posix.join(IMAGE_ROOT, dir, folder),
+    })),
+  );
+  const own = path.join('services', service);
+  const buildOnly = readdirSync(path.join(root, own))
+    .filter((entry) => !NOT_IN_IMAGE.has(entry) && entry !== 'package.json')
+    .map((entry) => path.join(own, entry));
+  const rebuild: WatchRule[] = [
+    ...folders.map((dir) => path.join(dir, 'package.json')),
+    ...buildOnly,
+    'package-lock.json',
+    serviceImageRecipe(root, service).dockerfile,
+  ]
+    .filter((file) => existsSync(path.join(root, file)))
+    .map((file) => ({ action: 'rebuild' as const, path: path.join(root, file) }));
+  return [...sync, ...rebuild];
+}
+
+/** The overlay for the long-running built services (one-shots such as migrations are not watched). */
+export function watchOverlay(
+  root: string,
+  services: readonly string[],
+): { services: Record<string, WatchService> } {
+  const entries = services.map((service): [string, WatchService] => [
+    service,
+    { environment: { ...RELOAD_ENVIRONMENT }, develop: { watch: watchRules(root, service) } },
+  ]);
+  return { services: Object.fromEntries(entries) };
+}
+
+/** Writes the overlay `composeArgs({ watch: true })` adds; returns its path. */
+export function writeWatchOverlay(root: string, services: readonly string[]): string {
+  const file = path.join(root, WATCH_COMPOSE_FILE);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(watchOverlay(root, services), null, 2)}\n`);
+  return file;
+}

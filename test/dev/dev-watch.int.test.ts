@@ -1,0 +1,91 @@
+// `npm run dev -- --watch`: the services in their containers, an edit on the host synced in (compose
+// develop.watch) and the service restarted on it (sync+restart), with no image build. Driven as a developer
+// drives it: started, edited, stopped with Ctrl-C (the stack keeps running), taken down.
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describeWithContainers } from '@telemetry-kit/testkit/vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { $ } from 'zx';
+import { untilReloaded } from '../../scripts/lib/dev/reload.ts';
+import { devDown, PROJECT, root } from './dev-stack.ts';
+
+const READY = 'Ctrl-C stops watching';
+const EDITED = 'services/gateway/src/main.ts';
+const GATEWAY = 'http://127.0.0.1:8080/healthz';
+
+const quiet = $({ quiet: true, nothrow: true });
+const gatewayContainer = async () =>
+  (
+    await quiet`docker ps --filter label=com.docker.compose.project=${PROJECT} --filter label=com.docker.compose.service=gateway --format {{.ID}}`
+  ).stdout.trim();
+const inspect = async (container: string, format: string) =>
+  (await quiet`docker inspect --format ${format} ${container}`).stdout.trim();
+
+describeWithContainers(
+  'npm run dev -- --watch: an edit reaches the service in its container without an image build',
+  { images: ['NODE_IMAGE', 'POSTGRES_IMAGE'] },
+  () => {
+    let child: ChildProcess;
+    let output = '';
+
+    beforeAll(async () => {
+      await devDown();
+      child = spawn(
+        path.join(root, 'node_modules/.bin/tsx'),
+        ['scripts/dev.ts', '--watch', '--profile', 'app'],
+        {
+          cwd: root,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      for (const stream of [child.stdout, child.stderr])
+        stream?.on('data', (chunk) => (output += String(chunk)));
+      const deadline = Date.now() + 600_000;
+      while (!output.includes(READY)) {
+        if (child.exitCode !== null || Date.now() > deadline) {
+          throw new Error(`npm run dev -- --watch did not get to watching:\n${output.slice(-3000)}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }, 620_000);
+
+    afterAll(async () => {
+      if (child && child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGINT');
+        await exited;
+      }
+      await devDown();
+    }, 120_000);
+
+    it('syncs an edit into the container and answers from the restarted service, with no image built', async () => {
+      const container = await gatewayContainer();
+      const image = await inspect(container, '{{.Image}}');
+      const file = path.join(root, EDITED);
+      const original = readFileSync(file, 'utf8');
+      const marker = `// edited by test/dev/dev-watch.int.test.ts ${Date.now()}`;
+      try {
+        const reloaded = untilReloaded(GATEWAY, { timeoutMs: 180_000 });
+        appendFileSync(file, `\n${marker}\n`);
+        await reloaded;
+        expect((await quiet`docker exec ${container} cat /app/${EDITED}`).stdout).toContain(marker);
+      } finally {
+        writeFileSync(file, original);
+      }
+      await untilReloaded(GATEWAY, { timeoutMs: 180_000 });
+      expect((await quiet`docker exec ${container} cat /app/${EDITED}`).stdout).toBe(original);
+      expect(await gatewayContainer(), 'the same container, restarted').toBe(container);
+      expect(await inspect(container, '{{.Image}}'), 'no image was built').toBe(image);
+    }, 400_000);
+
+    it('stops watching on Ctrl-C and leaves the services running', async () => {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGINT');
+      await exited;
+      const response = await fetch(GATEWAY);
+      expect(response.status).toBe(200);
+    });
+  },
+);
