@@ -193,7 +193,7 @@ describeWithContainers(
       expect(await docker('inspect', '--format', '{{.State.ExitCode}}', id)).toBe('0');
     });
 
-    it('keeps rituals ready, marked degraded, with its model gone, and answers generation with 502', async () => {
+    it('keeps rituals ready, marked degraded, with its model gone, and answers generation with 503 and Retry-After', async () => {
       // Runs after the emulator was stopped above. A hosted model's outage must not take every replica
       // out of service (the Kubernetes readiness probe reads /readyz).
       const rituals = services.rituals as StartedServiceContainer;
@@ -204,7 +204,8 @@ describeWithContainers(
       expect(body.checks.find((check) => check.name === 'llm')?.ok).toBe(false);
 
       const ritual = await requestRitual('no-model@example.test');
-      expect(ritual.status).toBe(502);
+      expect(ritual.status).toBe(503);
+      expect(ritual.headers.get('retry-after')).toMatch(/^\d+$/);
     });
   },
 );

@@ -1,13 +1,13 @@
 import type { FaultInjector } from '@telemetry-kit/service-kit';
 import { createServiceApp, errorBody, HttpError, parseInput, text } from '@telemetry-kit/service-kit';
 import type { Telemetry } from '@telemetry-kit/telemetry';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AccountStore, User } from './accounts.ts';
 import { hashPassword, hashToken, newSessionToken, verifyPassword } from './accounts.ts';
 import type { ThrottleScope } from './login-throttle.ts';
 import { clientAddress, LoginThrottle } from './login-throttle.ts';
-import type { Upstream } from './upstream.ts';
+import type { Upstream, UpstreamResponse } from './upstream.ts';
 
 /** The gateway metrics of docs/metrics.md. */
 export interface GatewayMetrics {
@@ -140,7 +140,10 @@ export function buildGatewayApp(deps: GatewayDeps): FastifyInstance {
         .header('retry-after', String(seconds))
         .send(errorBody('too_many_failed_logins', `too many failed logins; try again in ${seconds} s`));
     }
-    const found = await accounts.findByEmail(input.email);
+    const found = await accounts.findByEmail(input.email).catch((error: unknown) => {
+      started.attempt.undecided();
+      throw error;
+    });
     if (!(await verifyPassword(input.password, found?.passwordHash)) || !found) {
       metrics.login('failure', found ? 'wrong_password' : 'unknown_account');
       throw new HttpError(401, 'invalid_credentials', 'email or password is wrong');
@@ -168,7 +171,7 @@ export function buildGatewayApp(deps: GatewayDeps): FastifyInstance {
     if (upstream.status === 201 && typeof body.id === 'string') {
       return reply.code(201).send({ ...body, audioUrl: `/api/rituals/${body.id}/audio` });
     }
-    return reply.code(upstream.status).send(upstream.body);
+    return answerAs(reply, upstream);
   });
 
   app.get('/api/rituals/:id/audio', async (request, reply) => {
@@ -186,14 +189,14 @@ export function buildGatewayApp(deps: GatewayDeps): FastifyInstance {
     const params = new URLSearchParams({ limit: String(query.limit) });
     if (query.before) params.set('before', query.before);
     const upstream = await deps.marketplace.json('GET', `/listings?${params}`);
-    return reply.code(upstream.status).send(upstream.body);
+    return answerAs(reply, upstream);
   });
 
   app.post('/api/listings', async (request, reply) => {
     const user = await requireUser(request);
     const input = parseInput(newListingSchema, request.body);
     const upstream = await deps.marketplace.json('POST', '/listings', { ...input, sellerId: user.id });
-    return reply.code(upstream.status).send(upstream.body);
+    return answerAs(reply, upstream);
   });
 
   app.post('/api/listings/:id/purchase', async (request, reply) => {
@@ -209,8 +212,14 @@ export function buildGatewayApp(deps: GatewayDeps): FastifyInstance {
       { buyerId: user.id, payment: input.payment },
       { idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined },
     );
-    return reply.code(upstream.status).send(upstream.body);
+    return answerAs(reply, upstream);
   });
 
   return app;
+}
+
+/** An upstream's answer, passed on with its Retry-After when it said when to come back. */
+function answerAs(reply: FastifyReply, upstream: UpstreamResponse) {
+  if (upstream.retryAfter) reply.header('retry-after', upstream.retryAfter);
+  return reply.code(upstream.status).send(upstream.body);
 }

@@ -76,6 +76,11 @@ class FailureLog {
 export interface LoginAttempt {
   /** The password was right: the attempt no longer counts as a failure, and the account starts afresh. */
   succeeded(): void;
+  /**
+   * The attempt could not be judged (the database did not answer): it does not count. An outage must
+   * not lock every client behind one proxy out for the window.
+   */
+  undecided(): void;
 }
 
 /**
@@ -119,6 +124,10 @@ export class LoginThrottle {
       attempt: {
         succeeded: () => {
           this.#logs.account.clear(account);
+          this.#logs.client.remove(client, now);
+        },
+        undecided: () => {
+          this.#logs.account.remove(account, now);
           this.#logs.client.remove(client, now);
         },
       },

@@ -7,6 +7,8 @@ import { backoffMs, classifyFetchError, DEFAULT_RETRY_POLICY, RetryBudget } from
 export interface UpstreamResponse {
   status: number;
   body: unknown;
+  /** A 503/504 the upstream answered on purpose, with when to try again (its Retry-After). */
+  retryAfter?: string;
 }
 
 export interface UpstreamOptions {
@@ -122,6 +124,13 @@ export class Upstream {
       retry: true,
     });
     const parsed: unknown = await response.json().catch(() => undefined);
+    // "Not now, try again in n seconds" (rituals with its model failing, slow or behind an open
+    // circuit) reaches the client as it was said: a 502 would read as the gateway's own fault, and the
+    // client would lose the Retry-After.
+    const retryAfter = response.headers.get('retry-after');
+    if ((response.status === 503 || response.status === 504) && retryAfter && isErrorBody(parsed)) {
+      return { status: response.status, body: parsed, retryAfter };
+    }
     if (response.status >= 500) {
       const code = (parsed as { error?: { code?: unknown } } | undefined)?.error?.code;
       throw new HttpError(
@@ -159,3 +168,6 @@ export class Upstream {
     if (!response.ok) throw new Error(`${this.name} is not ready (HTTP ${response.status})`);
   }
 }
+
+const isErrorBody = (value: unknown): boolean =>
+  typeof (value as { error?: { code?: unknown } } | undefined)?.error?.code === 'string';

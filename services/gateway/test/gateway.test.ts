@@ -156,6 +156,24 @@ describe('the gateway', () => {
     ]);
   });
 
+  it('tells the client when to try generation again when rituals said so (its model failing or slow)', async () => {
+    const { token } = await signUp();
+    rituals.answer = () => ({
+      status: 503,
+      body: { error: { code: 'llm_circuit_open', message: 'the model is failing; try again later' } },
+      retryAfter: '15',
+    });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/rituals',
+      headers: { authorization: `Bearer ${token}` },
+      payload: { intention: 'calm' },
+    });
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('15');
+    expect(response.json().error.code).toBe('llm_circuit_open');
+  });
+
   it('forwards a purchase with the buyer taken from the session, not the body', async () => {
     const { token, user } = await signUp();
     const listing = randomUUID();

@@ -62,6 +62,18 @@ describe('failed-login limits', { timeout: 60_000 }, () => {
     expect(events.filter((e) => e === 'failure:wrong_password')).toHaveLength(LOGIN_LIMITS.account.failures);
   });
 
+  it('does not count an attempt the database could not answer: an outage locks nobody out', async () => {
+    const findByEmail = accounts.findByEmail;
+    accounts.findByEmail = async () => {
+      throw new Error('Connection terminated unexpectedly');
+    };
+    for (let i = 0; i <= LOGIN_LIMITS.account.failures; i++) {
+      expect((await login(ada.email, ada.password)).statusCode).toBe(500);
+    }
+    accounts.findByEmail = findByEmail;
+    expect((await login(ada.email, ada.password)).statusCode, 'the database is back').toBe(200);
+  });
+
   it('lets the account in again once its oldest failure leaves the window', async () => {
     for (let i = 0; i < LOGIN_LIMITS.account.failures; i++) await login(ada.email, 'wrong password!');
     now += LOGIN_LIMITS.account.windowMs - 1000;

@@ -108,6 +108,30 @@ describe('the gateway’s upstream calls', () => {
     expect(keys).toEqual(['key-1', 'key-1', 'key-1']);
   });
 
+  it("passes on an upstream's deliberate 503 or 504 with its Retry-After; any other failure is a 502", async () => {
+    const answers = [
+      { status: 503, retryAfter: '15', code: 'llm_circuit_open' },
+      { status: 504, retryAfter: '1', code: 'llm_timeout' },
+      { status: 503, retryAfter: undefined, code: 'fault_injected' },
+    ];
+    const port = await listen((_request, response) => {
+      const answer = answers.shift();
+      response.writeHead(answer?.status ?? 500, {
+        'content-type': 'application/json',
+        ...(answer?.retryAfter ? { 'retry-after': answer.retryAfter } : {}),
+      });
+      response.end(JSON.stringify({ error: { code: answer?.code, message: 'not now' } }));
+    });
+    const rituals = new Upstream('rituals', `http://127.0.0.1:${port}`, 5000, { wait: async () => {} });
+    expect(await rituals.json('POST', '/rituals', {})).toMatchObject({
+      status: 503,
+      retryAfter: '15',
+      body: { error: { code: 'llm_circuit_open' } },
+    });
+    expect(await rituals.json('POST', '/rituals', {})).toMatchObject({ status: 504, retryAfter: '1' });
+    await expect(rituals.json('POST', '/rituals', {})).rejects.toMatchObject({ statusCode: 502 });
+  });
+
   it('stops retrying when the retry budget is spent', async () => {
     const received = { count: 0 };
     const port = await listen((_request, response) => {
