@@ -10,12 +10,24 @@ import type { ContainerStatus } from './progress.ts';
 
 const DATABASE = 'postgres';
 
-/** What can start before the migrations: all but the one-shots and the services that wait for one. */
+/**
+ * What can start before the migrations: every service all of whose dependencies start then too. Not
+ * the one-shots, nor what waits for one, nor what depends on those: `up --no-deps` drops a dependency
+ * left out from the service's configuration, and compose would recreate the container the moment the
+ * full `up` that follows puts it back (it is part of the configuration's hash).
+ */
 export function startableBeforeMigrations(services: readonly DevService[]): string[] {
-  const oneShots = new Set(services.filter((s) => s.oneShot).map((s) => s.name));
-  return services
-    .filter((s) => !s.oneShot && !s.dependsOn.some((dependency) => oneShots.has(dependency)))
-    .map((s) => s.name);
+  const early = new Set(services.filter((s) => !s.oneShot).map((s) => s.name));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const service of services) {
+      if (early.has(service.name) && service.dependsOn.some((dependency) => !early.has(dependency))) {
+        early.delete(service.name);
+        changed = true;
+      }
+    }
+  }
+  return services.filter((s) => early.has(s.name)).map((s) => s.name);
 }
 
 /**

@@ -62,7 +62,7 @@ const service = (name: string, extra: Partial<DevService> = {}): DevService => (
 });
 
 describe('a warm start asks the migration table before running migrations', () => {
-  it('starts the database and whatever needs no migrated schema first', () => {
+  it('starts the database and whatever neither needs a migrated schema nor waits for what does', () => {
     const plan = [
       service('postgres'),
       service('gateway-migrate', { oneShot: true, dependsOn: ['postgres'] }),
@@ -70,6 +70,8 @@ describe('a warm start asks the migration table before running migrations', () =
       service('rituals'),
       service('web', { dependsOn: ['gateway'] }),
     ];
-    expect(startableBeforeMigrations(plan)).toEqual(['postgres', 'rituals', 'web']);
+    // web waits for gateway, which waits for its migration: it starts with them, or compose would
+    // recreate it when the full `up` puts its dependency back into its configuration.
+    expect(startableBeforeMigrations(plan)).toEqual(['postgres', 'rituals']);
   });
 });
