@@ -68,10 +68,11 @@ if (!values.native) {
   const result = await up({ profiles: values.profile ?? ['app', 'telemetry'], watch: values.watch });
   if (result.exitCode !== 0 || !values.watch) process.exit(result.exitCode);
   const watched = watchedServices(result.started.filter((s) => s.dockerfile && !s.oneShot));
-  console.log(`  watching ${watched.join(', ')}: an edit restarts its service; Ctrl-C stops watching`);
   const watch = followWatch(watched);
   process.once('SIGINT', watch.stop);
   process.once('SIGTERM', watch.stop);
+  if (await watch.ready)
+    console.log(`  watching ${watched.join(', ')}: an edit restarts its service; Ctrl-C stops watching`);
   process.exit(await watch.finished);
 }
 // --native runs the services on the host under tsx watch: edits reload them with or without --watch.

@@ -5,7 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeBenchmarkSection } from '../lib/benchmarks.ts';
-import { labelledContainers, projectName, REPO_ROOT } from '../lib/dev/compose.ts';
+import { labelledContainers, projectName, REPO_ROOT, sourceRevision } from '../lib/dev/compose.ts';
 import type { DevService } from '../lib/dev/model.ts';
 import { NATIVE_PORTS } from '../lib/dev/native.ts';
 import { editToReload } from '../lib/dev/reload.ts';
@@ -63,6 +63,9 @@ async function startNative(): Promise<{ stop: () => Promise<void> }> {
 }
 
 export async function run(): Promise<void> {
+  // As `npm run dev` builds them (scripts/dev.ts): the commit is a build argument, so an `up()` here
+  // with another would rebuild every image that `npm run dev` built.
+  process.env.SERVICE_VERSION ??= await sourceRevision();
   // Untimed first start: builds the service images and creates the volumes.
   const prime = await up({ log: silent });
   if (prime.exitCode !== 0) {
@@ -117,6 +120,8 @@ export async function run(): Promise<void> {
     watchedServices(watched.started.filter((s) => s.dockerfile && !s.oneShot)),
     () => {},
   );
+  if (!(await watch.ready))
+    throw new Error('docker compose watch ended before it watched — npm run dev -- --watch shows why');
   const inContainers = await reloads(`http://127.0.0.1:${hostPort(watched.started, 'gateway')}/healthz`);
   watch.stop();
   await watch.finished;

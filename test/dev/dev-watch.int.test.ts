@@ -9,7 +9,7 @@ import { describeWithContainers } from '@telemetry-kit/testkit/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { $ } from 'zx';
 import { untilReloaded } from '../../scripts/lib/dev/reload.ts';
-import { devDown, PROJECT, root } from './dev-stack.ts';
+import { containerIds, devDown, PROJECT, root } from './dev-stack.ts';
 
 const READY = 'Ctrl-C stops watching';
 const EDITED = 'services/gateway/src/main.ts';
@@ -23,40 +23,51 @@ const gatewayContainer = async () =>
 const inspect = async (container: string, format: string) =>
   (await quiet`docker inspect --format ${format} ${container}`).stdout.trim();
 
+interface Watching {
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/** `npm run dev -- --watch --profile app` as a developer runs it, once it watches. */
+async function startWatching(): Promise<Watching> {
+  const child: ChildProcess = spawn(
+    path.join(root, 'node_modules/.bin/tsx'),
+    ['scripts/dev.ts', '--watch', '--profile', 'app'],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk) => (output += String(chunk)));
+  const deadline = Date.now() + 600_000;
+  while (!output.includes(READY)) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`npm run dev -- --watch did not get to watching:\n${output.slice(-3000)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+  return {
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
+
 describeWithContainers(
   'npm run dev -- --watch: an edit reaches the service in its container without an image build',
   { images: ['NODE_IMAGE', 'POSTGRES_IMAGE'] },
   () => {
-    let child: ChildProcess;
-    let output = '';
+    let first: Watching;
 
     beforeAll(async () => {
       await devDown();
-      child = spawn(
-        path.join(root, 'node_modules/.bin/tsx'),
-        ['scripts/dev.ts', '--watch', '--profile', 'app'],
-        {
-          cwd: root,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      for (const stream of [child.stdout, child.stderr])
-        stream?.on('data', (chunk) => (output += String(chunk)));
-      const deadline = Date.now() + 600_000;
-      while (!output.includes(READY)) {
-        if (child.exitCode !== null || Date.now() > deadline) {
-          throw new Error(`npm run dev -- --watch did not get to watching:\n${output.slice(-3000)}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
-      }
+      first = await startWatching();
     }, 620_000);
 
     afterAll(async () => {
-      if (child && child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGINT');
-        await exited;
-      }
+      await first?.stop();
       await devDown();
     }, 120_000);
 
@@ -81,11 +92,20 @@ describeWithContainers(
     }, 400_000);
 
     it('stops watching on Ctrl-C and leaves the services running', async () => {
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      child.kill('SIGINT');
-      await exited;
+      await first.stop();
       const response = await fetch(GATEWAY);
       expect(response.status).toBe(200);
     });
+
+    it('running it again with nothing changed builds, runs and restarts nothing', async () => {
+      const before = await containerIds();
+      const again = await startWatching();
+      try {
+        expect(again.output()).toContain('already up, nothing changed');
+        expect(await containerIds()).toEqual(before);
+      } finally {
+        await again.stop();
+      }
+    }, 320_000);
   },
 );

@@ -112,7 +112,9 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
     const last = lastUp();
     if (!last || last.config !== project.configHash) return undefined;
     if (candidate.start.map((s) => s.name).join() !== last.started.join()) return undefined;
-    if (!candidate.start.every((service) => isUp(service, containers))) return undefined;
+    // A migration counts by its schema (asked below), not its container: one skipped at head has none.
+    const longRunning = candidate.start.filter((service) => !service.oneShot);
+    if (!longRunning.every((service) => isUp(service, containers))) return undefined;
     const images = candidate.start.filter((s) => s.dockerfile).map((s) => s.image);
     const oneShots = candidate.start.filter((service) => service.oneShot);
     const [labels, atHead] = await Promise.all([

@@ -113,8 +113,12 @@ export function followWatch(services: readonly string[], log: (line: string) => 
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
+  // Compose says so once its watchers are set: an edit before that line is not seen.
+  let markReady: (watching: boolean) => void = () => {};
+  const ready = new Promise<boolean>((resolve) => (markReady = resolve));
   for (const stream of [child.stdout, child.stderr]) {
     readline.createInterface({ input: stream }).on('line', (line) => {
+      if (line.includes('Watch enabled')) markReady(true);
       const holder = /cannot take exclusive lock .*process with PID (\d+)/.exec(line)?.[1];
       log(
         holder
@@ -123,9 +127,15 @@ export function followWatch(services: readonly string[], log: (line: string) => 
       );
     });
   }
-  const finished = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 0)));
+  const finished = new Promise<number>((resolve) =>
+    child.on('exit', (code) => {
+      markReady(false);
+      resolve(code ?? 0);
+    }),
+  );
   const stop = () => {
     if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGINT');
   };
-  return { finished, stop };
+  /** `ready` is true once compose watches, false if it ended first. */
+  return { ready, finished, stop };
 }
