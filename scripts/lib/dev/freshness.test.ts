@@ -11,20 +11,10 @@ import {
   sourceHashes,
   sourceHashVariable,
 } from './freshness.ts';
-import type { DevService } from './model.ts';
 import { parseDockerPs } from './progress.ts';
+import { devService } from './testing.ts';
 
-const service = (name: string, extra: Partial<DevService> = {}): DevService => ({
-  name,
-  profiles: ['app'],
-  image: `telemetry-kit/${name}:dev`,
-  ports: [],
-  dependsOn: [],
-  oneShot: false,
-  memoryLimitBytes: 0,
-  memoryReservationBytes: 0,
-  ...extra,
-});
+const service = devService;
 const root = path.resolve(import.meta.dirname, '../../..');
 const scratch = mkdtempSync(path.join(tmpdir(), 'kit-freshness-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

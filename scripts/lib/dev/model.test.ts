@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { DevService } from './model.ts';
 import { describeLeftOut, inProfiles, parseComposeConfig, planStart } from './model.ts';
+import { devService } from './testing.ts';
 
-const service = (name: string, extra: Partial<DevService> = {}): DevService => ({
-  name,
-  profiles: ['telemetry'],
-  image: `${name}:1`,
-  ports: [],
-  dependsOn: [],
-  oneShot: false,
-  memoryLimitBytes: 0,
-  memoryReservationBytes: 0,
-  ...extra,
-});
+const service = (name: string, extra: Partial<DevService> = {}) =>
+  devService(name, { profiles: ['telemetry'], image: `${name}:1`, ...extra });
 
 describe('reading docker compose config --format json', () => {
   const config = {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './compose.ts';
 import { startableBeforeMigrations } from './early-start.ts';
-import type { DevService } from './model.ts';
+import { devService } from './testing.ts';
 import { loadedFolders, runtimeFolders, watchOverlay } from './watch.ts';
 
 describe('npm run dev -- --watch: the compose overlay', () => {
@@ -49,17 +49,7 @@ describe('npm run dev -- --watch: the compose overlay', () => {
   });
 });
 
-const service = (name: string, extra: Partial<DevService> = {}): DevService => ({
-  name,
-  profiles: ['app'],
-  image: `${name}:1`,
-  ports: [],
-  dependsOn: [],
-  oneShot: false,
-  memoryLimitBytes: 0,
-  memoryReservationBytes: 0,
-  ...extra,
-});
+const service = devService;
 
 describe('a warm start asks the migration table before running migrations', () => {
   it('starts the database and whatever neither needs a migrated schema nor waits for what does', () => {
