@@ -127,10 +127,22 @@ export function followWatch(services: readonly string[], log: (line: string) => 
       );
     });
   }
+  // Ended when the whole group is: the compose plugin outlives the CLI for a moment, holding the lock
+  // a next `--watch` takes.
+  const groupGone = async (pid: number | undefined) => {
+    for (let i = 0; pid !== undefined && i < 100; i++) {
+      try {
+        process.kill(-pid, 0);
+      } catch {
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
   const finished = new Promise<number>((resolve) =>
     child.on('exit', (code) => {
       markReady(false);
-      resolve(code ?? 0);
+      void groupGone(child.pid).then(() => resolve(code ?? 0));
     }),
   );
   const stop = () => {
