@@ -75,8 +75,14 @@ describeWithContainers(
       } finally {
         writeFileSync(file, original);
       }
-      const response = await fetch(`http://127.0.0.1:${NATIVE_PORTS.gateway}/readyz`);
-      expect(response.status).toBe(200);
+      // Listening comes first; ready follows once its checks (Postgres, rituals, marketplace) answer.
+      await expect
+        .poll(
+          async () =>
+            (await fetch(`http://127.0.0.1:${NATIVE_PORTS.gateway}/readyz`).catch(() => undefined))?.status,
+          { timeout: 30_000, interval: 500 },
+        )
+        .toBe(200);
     });
 
     it('stops the services on the host with Ctrl-C, leaving the containers to dev:down', async () => {
