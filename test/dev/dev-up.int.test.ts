@@ -36,7 +36,8 @@ describeWithContainers(
     let first: VerbResult;
 
     beforeAll(async () => {
-      await devDown();
+      // Prometheus' data from an earlier run would still answer `up` for services this profile leaves out.
+      await devDown('--volumes');
       first = await devUp('--profile', 'telemetry');
     });
 
@@ -163,7 +164,8 @@ describeWithContainers(
     let result: VerbResult;
 
     beforeAll(async () => {
-      await devDown();
+      // A first run: volumes from an earlier test would hold migrated schemas, and no migration would run.
+      await devDown('--volumes');
       result = await devUp();
     });
 
