@@ -82,7 +82,15 @@ export async function startBenchStack(log: (line: string) => void): Promise<Benc
     await compose('build', ...stale.map((s) => s.name));
   }
   log(`  starting the app in compose project ${BENCH_PROJECT} (gateway on 127.0.0.1:${gatewayPort})`);
-  await compose('up', '--detach', '--wait', '--no-build', 'gateway');
+  // Every long-running service by name: none depends on another it calls (compose.yaml, gateway), so
+  // naming the gateway alone would start it without the upstreams its readiness waits for.
+  await compose(
+    'up',
+    '--detach',
+    '--wait',
+    '--no-build',
+    ...app.filter((s) => !s.oneShot).map((s) => s.name),
+  );
 
   const containers = async (service: string) =>
     (
