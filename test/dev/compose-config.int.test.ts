@@ -13,6 +13,7 @@ import {
   NATIVE_COMPOSE_FILE,
   PIN_FILE,
 } from '../../scripts/lib/dev/compose.ts';
+import { PROBES_COMPOSE_FILE, probedServices, writeProbesOverlay } from '../../scripts/lib/dev/probes.ts';
 import { root } from './dev-stack.ts';
 
 const quiet = $({ quiet: true, nothrow: true, cwd: root });
@@ -87,6 +88,24 @@ describeWithContainers(
       })`docker compose --env-file ${PIN_FILE} -f ${COMPOSE_FILE} --profile telemetry config --format json`;
       const config = JSON.parse(result.stdout) as { services: Record<string, { image: string }> };
       expect(config.services.prometheus?.image).toBe('mirror.example/prometheus:v2.53.3');
+    });
+
+    it('takes the probes overlay: a probe a second while starting, every 5 s after', async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'probes-'));
+      writeProbesOverlay(dir, COMPOSE_FILE, '1.44');
+      const overlay = path.join(dir, PROBES_COMPOSE_FILE);
+      const result =
+        await quiet`docker compose --env-file ${PIN_FILE} -f ${COMPOSE_FILE} -f ${overlay} --profile app --profile telemetry config --format json`;
+      expect(result.exitCode, result.stderr).toBe(0);
+      const config = JSON.parse(result.stdout) as {
+        services: Record<string, { healthcheck?: { interval?: string; start_interval?: string } }>;
+      };
+      for (const service of probedServices(COMPOSE_FILE)) {
+        expect(config.services[service]?.healthcheck, service).toMatchObject({
+          interval: '5s',
+          start_interval: '1s',
+        });
+      }
     });
 
     it('under --native, Prometheus reads the targets npm run dev writes and can reach the host', async () => {

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { $ } from 'zx';
 import type { DevProject } from './model.ts';
 import { parseComposeConfig } from './model.ts';
+import { PROBES_COMPOSE_FILE } from './probes.ts';
 import type { ContainerStatus } from './progress.ts';
 import { parseDockerPs } from './progress.ts';
 import { WATCH_COMPOSE_FILE } from './watch.ts';
@@ -27,11 +28,14 @@ export interface ComposeSelection {
 
 /**
  * `docker compose` arguments for this project: the pin file as env file (an environment variable of
- * the same name wins, as compose gives the shell precedence), the compose file(s), the profiles.
+ * the same name wins, as compose gives the shell precedence), the compose file(s), the profiles. The
+ * probes overlay is there whenever `up` found an engine with start_interval (probes.ts).
  */
 export function composeArgs(selection: ComposeSelection = {}): string[] {
+  const probes = path.join(REPO_ROOT, PROBES_COMPOSE_FILE);
   const files = [
     COMPOSE_FILE,
+    ...(existsSync(probes) ? [probes] : []),
     ...(selection.native ? [NATIVE_COMPOSE_FILE] : []),
     ...(selection.watch ? [path.join(REPO_ROOT, WATCH_COMPOSE_FILE)] : []),
   ];

@@ -10,6 +10,7 @@ import { $ } from 'zx';
 import type { ComposeSelection } from './compose.ts';
 import {
   ACTIVE_TARGETS_DIR,
+  COMPOSE_FILE,
   cachedProject,
   composeArgs,
   configInputs,
@@ -35,6 +36,7 @@ import {
 import type { DevService } from './model.ts';
 import { describeLeftOut, inProfiles, planStart } from './model.ts';
 import { checkMemory, checkPorts, checkToolchain, portHoldersOnThisHost } from './preflight.ts';
+import { engineApiVersion, writeProbesOverlay } from './probes.ts';
 import type { ContainerStatus } from './progress.ts';
 import { formatEvent, StartupProgress } from './progress.ts';
 import { entryPoints, formatTable } from './urls.ts';
@@ -97,16 +99,20 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
 
   // Engine and compose are checked before compose is first asked anything; a re-run that finds its
   // containers and its resolved configuration unchanged has no need to (they answered last time).
+  // The engine's API version decides the probes overlay (probes.ts), which is part of the configuration.
   let toolchainChecked = false;
+  let probesChanged = false;
   const checkOnce = async () => {
     if (toolchainChecked) return undefined;
     toolchainChecked = true;
-    return checkToolchain();
+    const [problem, apiVersion] = await Promise.all([checkToolchain(), engineApiVersion()]);
+    if (!problem) probesChanged = writeProbesOverlay(REPO_ROOT, COMPOSE_FILE, apiVersion);
+    return problem;
   };
   const resolved = containers.length > 0 ? cachedProject(configInputs(options)) : undefined;
   const earlyProblem = resolved ? undefined : await checkOnce();
   if (earlyProblem) return fail(log, earlyProblem);
-  const project = resolved ?? (await loadProject(options));
+  let project = resolved ?? (await loadProject(options));
   /** The plan, when it is exactly what the last `up` started and all of it is up as it left it. */
   const unchanged = async (candidate: ReturnType<typeof planStart>, containers: ContainerStatus[]) => {
     const last = lastUp();
@@ -144,6 +150,7 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
   }
   const toolchainProblem = await checkOnce();
   if (toolchainProblem) return fail(log, toolchainProblem);
+  if (probesChanged) project = await loadProject(options);
   if (absent.length > 0) {
     log(`… pulling ${absent.join(', ')}`);
     const failed = await tryPull(absent);
