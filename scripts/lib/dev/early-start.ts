@@ -2,9 +2,10 @@
 // running Postgres. Rather than run every migration to find out (a Node start each, one after the
 // other: they share one advisory lock), `up` starts Postgres first, together with everything that needs
 // no migrated schema, asks the migration table once Postgres answers, and runs only what is behind.
+import { loadDatabaseFacts } from '@telemetry-kit/observability-config/services';
 import { $ } from 'zx';
 import type { ComposeSelection } from './compose.ts';
-import { composeArgs, labelledContainers } from './compose.ts';
+import { composeArgs, labelledContainers, REPO_ROOT } from './compose.ts';
 import type { DevService } from './model.ts';
 import type { ContainerStatus } from './progress.ts';
 
@@ -30,11 +31,22 @@ export function startableBeforeMigrations(services: readonly DevService[]): stri
   return services.filter((s) => early.has(s.name)).map((s) => s.name);
 }
 
+/** Whether Postgres in the container accepts connections: its own healthcheck's test, asked now. */
+async function accepting(container: string): Promise<boolean> {
+  const { owner, database } = loadDatabaseFacts(REPO_ROOT);
+  const ready = await $({
+    quiet: true,
+    nothrow: true,
+  })`docker exec ${container} pg_isready -h 127.0.0.1 -U ${owner} -d ${database}`;
+  return ready.exitCode === 0;
+}
+
 /**
  * Starts the database and what needs no migrated schema (without waiting for their health), then waits
- * until the database is healthy. Returns the project's containers then, or undefined when there is no
- * database to ask (nothing of the plan migrates, or it did not become healthy in time: the migrations
- * then run as before and say why).
+ * until the database accepts connections: asked every 200 ms while starting, not at Docker's probe
+ * interval (5 s on an engine without start_interval). Returns the project's containers then, or
+ * undefined when there is no database to ask (nothing of the plan migrates, or it did not answer in
+ * time: the migrations then run as before and say why).
  */
 export async function startBeforeMigrations(
   plan: readonly DevService[],
@@ -53,7 +65,8 @@ export async function startBeforeMigrations(
   while (Date.now() < deadline) {
     const containers = await labelledContainers(project);
     const database = containers.find((c) => c.service === DATABASE);
-    if (database?.state === 'running' && database.health === 'healthy') return containers;
+    if (database?.state === 'running' && (database.health === 'healthy' || (await accepting(database.name))))
+      return containers;
     if (database && database.state !== 'running' && database.state !== 'created') return undefined;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
