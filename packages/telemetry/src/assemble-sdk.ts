@@ -57,6 +57,8 @@ export interface Sdk {
   errorCounter: Counter;
   /** Flushes spans and stops the providers and instrumentations. */
   stop(): Promise<void>;
+  /** Whether the last batch of spans failed to reach the endpoint (down, refusing, too slow). */
+  exportFailing(): boolean;
 }
 
 /** Whether the service (working directory) can load `specifier`; instrumentations of absent modules are skipped. */
@@ -141,6 +143,7 @@ export function assembleSdk(config: ResolvedConfig, options: SdkOptions): Sdk {
     )
     // OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME win over the defaults above.
     .merge(detectResources({ detectors: [hostDetector, envDetector] }));
+  let exportFailing = false;
   const tracerProvider = new TracerProvider({
     resource,
     sampler: sdkDisabled ? new AlwaysOffSampler() : samplerFromEnv(config.sampleRatio),
@@ -151,6 +154,9 @@ export function assembleSdk(config: ResolvedConfig, options: SdkOptions): Sdk {
             options.traceExporter ?? new LazyOtlpTraceExporter(),
             droppedProxy,
             options.batch,
+            (delivered) => {
+              exportFailing = !delivered;
+            },
           ),
         ],
   });
@@ -202,6 +208,7 @@ export function assembleSdk(config: ResolvedConfig, options: SdkOptions): Sdk {
     prometheus,
     serverSpans,
     errorCounter,
+    exportFailing: () => exportFailing,
     stop: async () => {
       await Promise.allSettled([tracerProvider.shutdown(), sdkMeterProvider.shutdown()]);
       for (const disable of disablers) disable();

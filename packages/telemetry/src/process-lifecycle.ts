@@ -18,6 +18,8 @@ export interface LifecycleOptions {
   health: Health;
   /** Flushes and stops the SDK. */
   stopSdk: () => Promise<void>;
+  /** Whether the last export failed: the shutdown flush then waits UNREACHABLE_FLUSH_MS, not SHUTDOWN_FLUSH_MS. */
+  exportFailing?: () => boolean;
   /** Record uncaught exceptions and unhandled rejections, then exit 1. */
   crashHandlers: boolean;
   /** The longest a crashed process waits for a scrape before it exits (TELEMETRY_CRASH_SCRAPE_WAIT_MS). */
@@ -25,13 +27,21 @@ export interface LifecycleOptions {
 }
 
 export interface ProcessLifecycle {
-  /** Flushes and stops exporters once, however often it is called; bounded at 15 s. */
+  /** Flushes and stops exporters once, however often it is called; bounded (SHUTDOWN_FLUSH_MS, UNREACHABLE_FLUSH_MS). */
   shutdown(): Promise<void>;
   /** SIGTERM/SIGINT: readiness false, drain, close servers, flush telemetry, exit 0. */
   installShutdownHandlers(options?: ShutdownOptions): void;
   /** Told of every /metrics answer: a crashed process exits once a scrape that began after the crash is answered. */
   observeScrape(res: ServerResponse): void;
 }
+
+/** The longest the last flush waits for an endpoint that took the last batch. */
+export const SHUTDOWN_FLUSH_MS = 15_000;
+/**
+ * …and for one that did not: its spans are as good as lost, and every second waited is a second the
+ * process is neither serving nor replaced (a restarted single replica, a reload under `--watch`).
+ */
+export const UNREACHABLE_FLUSH_MS = 1_000;
 
 /** Waits for `promise` (whatever it settles to) or `ms`, whichever comes first. */
 export function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
@@ -56,7 +66,10 @@ export function processLifecycle(options: LifecycleOptions): ProcessLifecycle {
   const { logger, errors, health } = options;
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
-    shuttingDown ??= withTimeout(options.stopSdk(), 15_000).then(() => logger.flush());
+    shuttingDown ??= withTimeout(
+      options.stopSdk(),
+      options.exportFailing?.() ? UNREACHABLE_FLUSH_MS : SHUTDOWN_FLUSH_MS,
+    ).then(() => logger.flush());
     return shuttingDown;
   };
 

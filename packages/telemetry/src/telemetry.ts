@@ -120,6 +120,7 @@ export function startTelemetry(options: TelemetryOptions = {}): Telemetry {
     errors,
     health,
     stopSdk: sdk.stop,
+    exportFailing: sdk.exportFailing,
     crashHandlers: options.processHandlers ?? true,
     crashScrapeWaitMs:
       options.crashScrapeWaitMs ??

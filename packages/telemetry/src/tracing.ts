@@ -5,7 +5,7 @@ import {
   type MeterProvider,
   type SpanStatus,
 } from '@opentelemetry/api';
-import type { ExportResult } from '@opentelemetry/core';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -81,11 +81,17 @@ export function redactSpan(span: ReadableSpan): ReadableSpan {
  */
 export class RedactingSpanExporter implements SpanExporter {
   readonly #inner: SpanExporter;
-  constructor(inner: SpanExporter) {
+  readonly #onResult: ((delivered: boolean) => void) | undefined;
+  /** `onResult` hears whether each batch was delivered (the shutdown flush waits less for a dead endpoint). */
+  constructor(inner: SpanExporter, onResult?: (delivered: boolean) => void) {
     this.#inner = inner;
+    this.#onResult = onResult;
   }
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    this.#inner.export(spans.map(redactSpan), resultCallback);
+    this.#inner.export(spans.map(redactSpan), (result) => {
+      this.#onResult?.(result.code === ExportResultCode.SUCCESS);
+      resultCallback(result);
+    });
   }
   shutdown(): Promise<void> {
     return this.#inner.shutdown();
@@ -137,9 +143,10 @@ export function createSpanProcessor(
   exporter: SpanExporter,
   dropped: Counter,
   tuning: BatchTuning = {},
+  onResult?: (delivered: boolean) => void,
 ): SpanProcessor {
   return new BatchSpanProcessor({
-    exporter: new RedactingSpanExporter(exporter),
+    exporter: new RedactingSpanExporter(exporter, onResult),
     ...DEFAULT_BATCH,
     ...tuning,
     selfObsMeterProvider: droppedSpansMeterProvider(dropped),

@@ -50,6 +50,21 @@ describe('span export under failure', () => {
     expect(dropped.total).toBe(10);
   });
 
+  it('tells whether each batch reached the exporter, failing then delivered', async () => {
+    const exporter = new FlakyExporter();
+    const heard: boolean[] = [];
+    const processor = createSpanProcessor(exporter, droppedCounter(), { scheduledDelayMillis: 5 }, (ok) =>
+      heard.push(ok),
+    );
+    const tracer = new TracerProvider({ spanProcessors: [processor] }).getTracer('t');
+    tracer.startSpan('down').end();
+    await processor.forceFlush().catch(() => {});
+    exporter.down = false;
+    tracer.startSpan('up').end();
+    await processor.forceFlush();
+    expect(heard).toEqual([false, true]);
+  });
+
   it('holds at most maxQueueSize spans while the exporter is stuck, counting the overflow', async () => {
     const pending: (() => void)[] = [];
     let stuckNow = true;
