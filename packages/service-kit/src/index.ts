@@ -3,6 +3,8 @@ export { createServiceApp } from './app.ts';
 export { every, runJob } from './background.ts';
 export type { ServiceEnv } from './config.ts';
 export { flagsEnv, loadServiceConfig, postgresEnv, ServiceConfigError, serviceEnv } from './config.ts';
+export type { UpstreamFailure } from './connection-failure.ts';
+export { classifyFetchError } from './connection-failure.ts';
 export type { ErrorBody } from './errors.ts';
 export { errorBody, HttpError, toErrorResponse } from './errors.ts';
 export type { FaultSettings } from './faults.ts';

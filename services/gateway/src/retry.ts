@@ -11,27 +11,6 @@
  *   received the request. Only an idempotent request is sent again (GET/HEAD, or a POST carrying an
  *   Idempotency-Key the upstream deduplicates), and each retry spends from the budget.
  */
-export type UpstreamFailure = 'not_connected' | 'connection_lost' | 'unavailable';
-
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
-const CONNECTION_LOST = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
-
-/** The failure kind of a fetch rejection (undici puts the socket error in `cause`, several in `errors`). */
-export function classifyFetchError(error: unknown): UpstreamFailure | undefined {
-  const codes: string[] = [];
-  const visit = (value: unknown, depth: number) => {
-    if (!value || typeof value !== 'object' || depth > 4) return;
-    const { code, cause, errors } = value as { code?: unknown; cause?: unknown; errors?: unknown };
-    if (typeof code === 'string') codes.push(code);
-    visit(cause, depth + 1);
-    if (Array.isArray(errors)) for (const inner of errors) visit(inner, depth + 1);
-  };
-  visit(error, 0);
-  if (codes.length > 0 && codes.every((code) => NOT_CONNECTED.has(code))) return 'not_connected';
-  if (codes.some((code) => CONNECTION_LOST.has(code) || NOT_CONNECTED.has(code))) return 'connection_lost';
-  return undefined;
-}
-
 export interface RetryBudgetOptions {
   /** Tokens earned per request: 0.1 = retries at most 10% of requests, once the bucket is empty. */
   ratio: number;

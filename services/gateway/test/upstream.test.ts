@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { classifyFetchError, RetryBudget } from '../src/retry.ts';
+import { RetryBudget } from '../src/retry.ts';
 import { Upstream } from '../src/upstream.ts';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
@@ -167,20 +167,5 @@ describe('the retry budget', () => {
     expect(budget.trySpend(), 'nine requests earn less than one retry').toBe(false);
     budget.recordRequest();
     expect(budget.trySpend()).toBe(true);
-  });
-});
-
-describe('classifyFetchError', () => {
-  const fetchError = (cause: unknown) => Object.assign(new TypeError('fetch failed'), { cause });
-  it('tells a connection never made from one lost with the request on it', () => {
-    expect(classifyFetchError(fetchError({ code: 'ECONNREFUSED' }))).toBe('not_connected');
-    expect(classifyFetchError(fetchError({ code: 'ENOTFOUND' }))).toBe('not_connected');
-    expect(
-      classifyFetchError(fetchError({ errors: [{ code: 'ECONNREFUSED' }, { code: 'ECONNREFUSED' }] })),
-      'every address of the name refused',
-    ).toBe('not_connected');
-    expect(classifyFetchError(fetchError({ code: 'UND_ERR_SOCKET' }))).toBe('connection_lost');
-    expect(classifyFetchError(fetchError({ code: 'ECONNRESET' }))).toBe('connection_lost');
-    expect(classifyFetchError(new Error('bug'))).toBeUndefined();
   });
 });
