@@ -1,5 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Span } from '@opentelemetry/api';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { classifyFetchError } from '@telemetry-kit/service-kit';
 import OpenAI, { APIConnectionTimeoutError } from 'openai';
 import type { CircuitState } from './circuit-breaker.ts';
 import { CircuitBreaker, CircuitOpenError } from './circuit-breaker.ts';
@@ -39,6 +41,28 @@ export class LlmCallError extends Error {
 }
 
 const tracer = trace.getTracer('@telemetry-kit/rituals');
+
+/** The longest wait between two tries to reach a model that refused the connection. */
+const RECONNECT_MAX_DELAY_MS = 400;
+
+/**
+ * Sends the call again for as long as nothing reached the model (connection refused, name not
+ * resolvable: a provider restarting) and the deadline allows, after a jittered, growing wait. A call
+ * that reached the model, answered or not, is not sent again: it may be charged.
+ */
+async function whileNotConnected<T>(deadline: AbortSignal, call: () => Promise<T>): Promise<T> {
+  for (let retry = 0; ; retry++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (deadline.aborted || classifyFetchError(error) !== 'not_connected') throw error;
+      const delay = Math.random() * Math.min(RECONNECT_MAX_DELAY_MS, 50 * 2 ** retry);
+      await sleep(delay, undefined, { signal: deadline }).catch(() => {
+        throw error;
+      });
+    }
+  }
+}
 
 /** The instructions per ritual length (the `ritual-length` flag's variants). */
 const SYSTEM_PROMPTS: Record<RitualLength, string> = {
@@ -125,16 +149,18 @@ export class RitualWriter {
         // The SDK's own timeout as well as this one: the deadline holds however the SDK counts time.
         const deadline = AbortSignal.timeout(timeoutMs);
         try {
-          const completion = await this.#client.chat.completions.create(
-            {
-              model,
-              max_tokens: maxTokens,
-              messages: [
-                { role: 'system', content: SYSTEM_PROMPTS[length] },
-                { role: 'user', content: `Write a ritual for this intention: ${intention}` },
-              ],
-            },
-            { signal: deadline },
+          const completion = await whileNotConnected(deadline, () =>
+            this.#client.chat.completions.create(
+              {
+                model,
+                max_tokens: maxTokens,
+                messages: [
+                  { role: 'system', content: SYSTEM_PROMPTS[length] },
+                  { role: 'user', content: `Write a ritual for this intention: ${intention}` },
+                ],
+              },
+              { signal: deadline },
+            ),
           );
           const choice = completion.choices[0];
           const text = choice?.message.content?.trim() ?? '';

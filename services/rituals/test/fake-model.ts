@@ -8,7 +8,7 @@ export type ModelBehaviour = 'healthy' | 'failing' | 'hanging';
  * An OpenAI-compatible model on a local port that counts the completions asked of it and answers as
  * told: a completion, a 500 in OpenAI's error shape, or nothing at all (it holds the request open).
  */
-export async function startFakeModel(initial: ModelBehaviour = 'healthy') {
+export async function startFakeModel(initial: ModelBehaviour = 'healthy', port = 0) {
   let behaviour = initial;
   let completions = 0;
   const handler = (request: IncomingMessage, response: ServerResponse) => {
@@ -39,10 +39,10 @@ export async function startFakeModel(initial: ModelBehaviour = 'healthy') {
     );
   };
   const server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const { port: listening } = server.address() as AddressInfo;
   return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
+    baseUrl: `http://127.0.0.1:${listening}/v1`,
     get completions() {
       return completions;
     },

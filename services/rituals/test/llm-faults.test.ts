@@ -134,6 +134,38 @@ describe('rituals when the model fails', () => {
   });
 });
 
+describe('rituals when the model restarts', () => {
+  it('tries again while the model refuses connections, and answers once it listens within the deadline', async () => {
+    const port = Number(new URL(model.baseUrl).port);
+    await model.close();
+    const writer = new RitualWriter({
+      baseUrl: `http://127.0.0.1:${port}/v1`,
+      model: 'ritual-emulator-1',
+      apiKey: 'test',
+      timeoutMs: 2000,
+      maxTokens: 64,
+    });
+    const written = writer.write('calm', 'standard');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    model = await startFakeModel('healthy', port);
+    await expect(written).resolves.toMatchObject({ text: 'Breathe in.' });
+    expect(model.completions).toBe(1);
+  });
+
+  it('does not send again a call the model received and failed: it may have been charged', async () => {
+    model.behaviour = 'failing';
+    const writer = new RitualWriter({
+      baseUrl: model.baseUrl,
+      model: 'ritual-emulator-1',
+      apiKey: 'test',
+      timeoutMs: 2000,
+      maxTokens: 64,
+    });
+    await expect(writer.write('calm', 'standard')).rejects.toMatchObject({ outcome: 'error' });
+    expect(model.completions).toBe(1);
+  });
+});
+
 describe('the LLM kill switch against a real model client', () => {
   it('on: no request reaches the model, and rituals are served from the stored ones', async () => {
     const definition = JSON.parse(
