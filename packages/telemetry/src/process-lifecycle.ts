@@ -35,7 +35,7 @@ export interface ProcessLifecycle {
   observeScrape(res: ServerResponse): void;
 }
 
-/** The longest the last flush waits for an endpoint that took the last batch. */
+/** The longest the last flush waits for an endpoint that took the last batch (TELEMETRY_SHUTDOWN_FLUSH_MS). */
 export const SHUTDOWN_FLUSH_MS = 15_000;
 /**
  * …and for one that did not: its spans are as good as lost, and every second waited is a second the
@@ -66,10 +66,9 @@ export function processLifecycle(options: LifecycleOptions): ProcessLifecycle {
   const { logger, errors, health } = options;
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
-    shuttingDown ??= withTimeout(
-      options.stopSdk(),
-      options.exportFailing?.() ? UNREACHABLE_FLUSH_MS : SHUTDOWN_FLUSH_MS,
-    ).then(() => logger.flush());
+    const configured = Number(process.env.TELEMETRY_SHUTDOWN_FLUSH_MS ?? SHUTDOWN_FLUSH_MS);
+    const boundMs = Math.min(configured, options.exportFailing?.() ? UNREACHABLE_FLUSH_MS : configured);
+    shuttingDown ??= withTimeout(options.stopSdk(), boundMs).then(() => logger.flush());
     return shuttingDown;
   };
 

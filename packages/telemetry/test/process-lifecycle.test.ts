@@ -29,6 +29,7 @@ const settledAfter = async (promise: Promise<void>, ms: number) => {
 describe('the shutdown flush', () => {
   afterEach(() => {
     vi.useRealTimers();
+    vi.unstubAllEnvs();
   });
 
   it('waits up to SHUTDOWN_FLUSH_MS for an endpoint that took the last batch', async () => {
@@ -42,6 +43,14 @@ describe('the shutdown flush', () => {
     vi.useFakeTimers();
     const shutdown = lifecycle(true).shutdown();
     expect(await settledAfter(shutdown, UNREACHABLE_FLUSH_MS - 1), 'still flushing').toBe(false);
+    expect(await settledAfter(shutdown, 1)).toBe(true);
+  });
+
+  it('waits no longer than TELEMETRY_SHUTDOWN_FLUSH_MS (a reload under --watch or --native sets it short)', async () => {
+    vi.useFakeTimers();
+    vi.stubEnv('TELEMETRY_SHUTDOWN_FLUSH_MS', '250');
+    const shutdown = lifecycle(false).shutdown();
+    expect(await settledAfter(shutdown, 249), 'still flushing').toBe(false);
     expect(await settledAfter(shutdown, 1)).toBe(true);
   });
 });
