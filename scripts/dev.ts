@@ -75,9 +75,9 @@ if (!values.native) {
     console.log(`  watching ${watched.join(', ')}: an edit restarts its service; Ctrl-C stops watching`);
   process.exit(await watch.finished);
 }
-// --native runs the services on the host under tsx watch: edits reload them with or without --watch.
+// --native runs the services on the host under Node's watch mode: edits reload them with or without --watch.
 
-// --native: Postgres and the telemetry stack in containers, the Node services on the host (tsx watch).
+// --native: Postgres and the telemetry stack in containers, the Node services on the host (node --watch-path).
 const project = await loadProject({ native: true });
 const onHost = inProfiles(project.services, ['app'])
   .map((s) => s.name)

@@ -1,5 +1,5 @@
 // `npm run dev -- --native`: Postgres and the telemetry stack in containers, the Node services on the
-// host under tsx watch. Driven as a developer drives it: started, answering on the host ports of the
+// host under Node's watch mode. Driven as a developer drives it: started, answering on the host ports of the
 // service catalogue, reloading a service when one of its files changes, stopped with Ctrl-C.
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';

@@ -3,7 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
 import { addressAt, COMPOSE_FILE, loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
-import { RELOAD_ENVIRONMENT } from './watch.ts';
+import {
+  ENTRY_CANDIDATES,
+  entryFile,
+  RELOAD_ENVIRONMENT,
+  reloadFolders,
+  watchedNodeCommand,
+} from './watch.ts';
 
 const CATALOGUE = loadServiceCatalogue(REPO_ROOT);
 
@@ -24,13 +30,6 @@ export interface NativeProcess {
   cwd: string;
   command: string[];
   env: Record<string, string>;
-}
-
-const ENTRY_CANDIDATES = ['src/main.ts', 'src/server.ts', 'src/index.ts'];
-
-/** The service's entry module, relative to its folder: the first of src/main.ts, server.ts, index.ts. */
-export function entryFile(serviceDir: string): string | undefined {
-  return ENTRY_CANDIDATES.find((candidate) => existsSync(path.join(serviceDir, candidate)));
 }
 
 /** compose's address of a callee (http://rituals:8080, postgres://…@postgres:5432/kit) on the host. */
@@ -72,7 +71,7 @@ export interface NativePlan {
   missing: Array<{ service: string; reason: string }>;
 }
 
-/** One `tsx watch` process per service that has an entry module. */
+/** One Node process in watch mode per service that has an entry module. */
 export function nativePlan(repoRoot: string, postgresPort = 5432): NativePlan {
   const processes: NativeProcess[] = [];
   const missing: NativePlan['missing'] = [];
@@ -86,18 +85,11 @@ export function nativePlan(repoRoot: string, postgresPort = 5432): NativePlan {
       });
       continue;
     }
-    // As the images run them (Dockerfile CMD), with the telemetry bootstrap preloaded, under tsx watch.
+    // As the images run them (Dockerfile CMD), under Node's watch mode as `--watch` runs them in containers.
     processes.push({
       service,
       cwd: repoRoot,
-      command: [
-        'tsx',
-        'watch',
-        '--clear-screen=false',
-        '--import',
-        '@telemetry-kit/telemetry/register',
-        path.join('services', service, entry),
-      ],
+      command: watchedNodeCommand(reloadFolders(repoRoot, service), path.join('services', service, entry)),
       env: nativeEnvironment(service, postgresPort),
     });
   }

@@ -48,9 +48,13 @@ describe('--native', () => {
     expect(env.DATABASE_URL).toMatch(/@localhost:5432\//);
   });
 
-  it('runs each service that has an entry module under tsx watch, and names the others', () => {
+  it('runs each service that has an entry module under Node watching its folders, and names the others', () => {
     const plan = nativePlan(REPO_ROOT);
-    for (const p of plan.processes) expect(p.command.slice(0, 2)).toEqual(['tsx', 'watch']);
+    for (const p of plan.processes) {
+      expect(p.command[0]).toBe('node');
+      expect(p.command).toContain(`--watch-path=${path.join('services', p.service, 'src')}`);
+      expect(p.command.at(-1)).toBe(path.join('services', p.service, 'src/main.ts'));
+    }
     expect([...plan.processes.map((p) => p.service), ...plan.missing.map((m) => m.service)].sort()).toEqual(
       Object.keys(NATIVE_PORTS).sort(),
     );

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './compose.ts';
 import { startableBeforeMigrations } from './early-start.ts';
 import { devService } from './testing.ts';
-import { loadedFolders, runtimeFolders, watchOverlay } from './watch.ts';
+import { loadedFolders, reloadFolders, runtimeFolders, watchedNodeCommand, watchOverlay } from './watch.ts';
 
 describe('npm run dev -- --watch: the compose overlay', () => {
   it('restarts the service after a sync, without the drain a load balancer would need', () => {
@@ -12,6 +12,20 @@ describe('npm run dev -- --watch: the compose overlay', () => {
     const synced = gateway?.develop.watch.filter((rule) => rule.action !== 'rebuild') ?? [];
     expect(synced.length).toBeGreaterThan(0);
     for (const rule of synced) expect(rule.action).toBe('sync+restart');
+  });
+
+  it('under --native, Node watches the same folders the containers are synced from', () => {
+    const synced = watchOverlay(REPO_ROOT, ['gateway'])
+      .services.gateway?.develop.watch.filter((rule) => rule.action !== 'rebuild')
+      .map((rule) => path.relative(REPO_ROOT, rule.path));
+    const command = watchedNodeCommand(reloadFolders(REPO_ROOT, 'gateway'), 'services/gateway/src/main.ts');
+    const watched = command.filter((a) => a.startsWith('--watch-path=')).map((a) => a.slice(13));
+    expect(watched.sort()).toEqual(synced?.sort());
+    expect(command.slice(-3)).toEqual([
+      '--import',
+      '@telemetry-kit/telemetry/register',
+      'services/gateway/src/main.ts',
+    ]);
   });
 
   it('syncs the folders Node loads: a bundled library by its dist/, one run from source by its src/', () => {

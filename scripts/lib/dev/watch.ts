@@ -4,8 +4,10 @@
 // on the edited files); a change to what the image build uses (a manifest, the lock, the Dockerfile)
 // rebuilds it. `docker compose watch --no-up` keeps doing so until Ctrl-C.
 //
-// Not `node --watch` in the container: the sync replaces each file (a new inode), and Node's watcher,
-// kept across its restarts, sees the first edit and none after it (Node 24, overlayfs).
+// Not Node's watch mode in the container: compose's sync replaces each file, and Node 24 there saw the
+// first two replacements and none after them, watching the file (`--watch`) or its folder
+// (`--watch-path`) alike. On the host (`--native`) Node watches the folders, which sees every edit,
+// in place or an editor's atomic save (a new file renamed over the old).
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { serviceBuildInputs, serviceImageRecipe } from '@telemetry-kit/testkit/workspace';
@@ -24,11 +26,41 @@ interface WatchService {
   develop: { watch: WatchRule[] };
 }
 
+/** The entry module a service's folder holds, as its image runs it (services/Dockerfile CMD). */
+export const ENTRY_CANDIDATES = ['src/main.ts', 'src/server.ts', 'src/index.ts'];
+
+/** The service's entry module, relative to its folder: the first of src/main.ts, server.ts, index.ts. */
+export function entryFile(serviceDir: string): string | undefined {
+  return ENTRY_CANDIDATES.find((candidate) => existsSync(path.join(serviceDir, candidate)));
+}
+
+/**
+ * The image's command (`node --import @telemetry-kit/telemetry/register <entry>`) under Node's watch
+ * mode over `folders` (`--native`), its output kept across restarts (Node clears the screen otherwise).
+ */
+export function watchedNodeCommand(folders: readonly string[], entry: string): string[] {
+  return [
+    'node',
+    ...folders.map((folder) => `--watch-path=${folder}`),
+    '--watch-preserve-output',
+    '--import',
+    '@telemetry-kit/telemetry/register',
+    entry,
+  ];
+}
+
 /**
  * A restart on an edit has no load balancer to warn: no drain (TELEMETRY_DRAIN_MS, 5 s by default),
- * or every reload would wait for it. `--native` runs its services with the same.
+ * and a quarter second for the last spans (TELEMETRY_SHUTDOWN_FLUSH_MS, 15 s by default: a local
+ * collector takes them in milliseconds, and a missing one would hold every reload for its export
+ * timeout). `--native` runs its services with the same.
  */
-export const RELOAD_ENVIRONMENT = { TELEMETRY_DRAIN_MS: '0' } as const;
+export const RELOAD_ENVIRONMENT = {
+  TELEMETRY_DRAIN_MS: '0',
+  TELEMETRY_SHUTDOWN_FLUSH_MS: '250',
+  // V8's code cache for what the restarted process loads again unchanged (most of it).
+  NODE_COMPILE_CACHE: '/tmp/telemetry-kit-node-compile-cache',
+} as const;
 
 /**
  * The folders Node loads from a workspace package: the top folder of each target its package.json
@@ -70,6 +102,13 @@ export function runtimeFolders(root: string, service: string): string[] {
   return [...folders].sort();
 }
 
+/** The folders (from the workspace root) whose edits reload a service: what Node loads of it and its dependencies. */
+export function reloadFolders(root: string, service: string): string[] {
+  return runtimeFolders(root, service).flatMap((dir) =>
+    loadedFolders(root, dir).map((folder) => path.join(dir, folder)),
+  );
+}
+
 /** What a service's folder holds besides its sources that the image build uses (a browser bundle, migrations). */
 const NOT_IN_IMAGE = new Set(['src', 'test', 'node_modules', 'dist', 'README.md', 'tsconfig.json']);
 
@@ -79,13 +118,11 @@ const NOT_IN_IMAGE = new Set(['src', 'test', 'node_modules', 'dist', 'README.md'
  */
 export function watchRules(root: string, service: string): WatchRule[] {
   const folders = runtimeFolders(root, service);
-  const sync: WatchRule[] = folders.flatMap((dir) =>
-    loadedFolders(root, dir).map((folder) => ({
-      action: 'sync+restart' as const,
-      path: path.join(root, dir, folder),
-      target: path.posix.join(IMAGE_ROOT, dir, folder),
-    })),
-  );
+  const sync: WatchRule[] = reloadFolders(root, service).map((folder) => ({
+    action: 'sync+restart' as const,
+    path: path.join(root, folder),
+    target: path.posix.join(IMAGE_ROOT, folder),
+  }));
   const own = path.join('services', service);
   const buildOnly = readdirSync(path.join(root, own))
     .filter((entry) => !NOT_IN_IMAGE.has(entry) && entry !== 'package.json')
