@@ -9,7 +9,7 @@ import { describeWithContainers } from '@telemetry-kit/testkit/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { $ } from 'zx';
 import { untilReloaded } from '../../scripts/lib/dev/reload.ts';
-import { containerIds, devDown, PROJECT, root } from './dev-stack.ts';
+import { containerIds, devDown, PROJECT, projectContainers, root } from './dev-stack.ts';
 
 const READY = 'Ctrl-C stops watching';
 const EDITED = 'services/gateway/src/main.ts';
@@ -98,6 +98,17 @@ describeWithContainers(
     });
 
     it('running it again with nothing changed builds, runs and restarts nothing', async () => {
+      // The restore above restarted the gateway: Docker says "starting" until its next probe passes.
+      await expect
+        .poll(
+          async () =>
+            (await projectContainers()).filter((c) => c.health === 'starting').map((c) => c.service),
+          {
+            timeout: 60_000,
+            interval: 500,
+          },
+        )
+        .toEqual([]);
       const before = await containerIds();
       const again = await startWatching();
       try {
