@@ -10,6 +10,7 @@ import {
   ACTIVE_TARGETS_DIR,
   COMPOSE_FILE,
   composeArgs,
+  inspectImages,
   NATIVE_COMPOSE_FILE,
   PIN_FILE,
 } from '../../scripts/lib/dev/compose.ts';
@@ -184,3 +185,21 @@ describe('the Alertmanager configuration', () => {
     });
   });
 });
+
+describeWithContainers(
+  'inspectImages: several images in one docker call',
+  { images: ['PROMETHEUS_IMAGE', 'POSTGRES_IMAGE'] },
+  () => {
+    it('answers for each image present, in any order, and leaves out one the engine does not have', async () => {
+      const prometheus = resolveImage('PROMETHEUS_IMAGE');
+      const postgres = resolveImage('POSTGRES_IMAGE');
+      const absent = 'telemetry-kit/not-built-anywhere:0';
+      const ids = await inspectImages([postgres, absent, prometheus, postgres], '{{.Id}}');
+      expect([...ids.keys()].sort()).toEqual([postgres, prometheus].sort());
+      for (const [image, id] of ids) {
+        expect(id).toBe((await quiet`docker image inspect --format {{.Id}} ${image}`).stdout.trim());
+      }
+      expect(await inspectImages([absent], '{{.Id}}')).toEqual(new Map());
+    });
+  },
+);

@@ -8,7 +8,7 @@ import { loadDatabaseFacts } from '@telemetry-kit/observability-config/services'
 import { buildInputsHash, serviceBuildInputs, serviceImageRecipe } from '@telemetry-kit/testkit/workspace';
 import { $ } from 'zx';
 import { migrationFileNames } from '../migrations.ts';
-import { REPO_ROOT } from './compose.ts';
+import { inspectImages, REPO_ROOT } from './compose.ts';
 import type { DevService } from './model.ts';
 import type { ContainerStatus } from './progress.ts';
 
@@ -52,15 +52,8 @@ export async function sourceHashes(
 
 /** The source-hash label of each image the engine has (absent images are left out). */
 export async function imageSourceHashes(images: string[]): Promise<Map<string, string>> {
-  const labels = new Map<string, string>();
-  await Promise.all(
-    images.map(async (image) => {
-      const result =
-        await quiet`docker image inspect --format ${`{{index .Config.Labels "${SOURCE_HASH_LABEL}"}}`} ${image}`;
-      if (result.exitCode === 0) labels.set(image, result.stdout.trim());
-    }),
-  );
-  return labels;
+  const labels = await inspectImages(images, `{{index .Config.Labels "${SOURCE_HASH_LABEL}"}}`);
+  return new Map([...labels].map(([image, label]) => [image, label.trim()]));
 }
 
 /** The services whose image must be built: absent, or labelled with another source hash. */
