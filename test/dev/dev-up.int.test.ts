@@ -6,6 +6,7 @@ import { describeWithContainers } from '@telemetry-kit/testkit/vitest';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { $ } from 'zx';
 import { composeArgs } from '../../scripts/lib/dev/compose.ts';
+import { engineApiVersion, hasStartInterval } from '../../scripts/lib/dev/probes.ts';
 import type { VerbResult } from './dev-stack.ts';
 import {
   containerIds,
@@ -187,6 +188,18 @@ describeWithContainers(
         state: 'exited',
         exitCode: 0,
       });
+    });
+
+    it('probes every 5 s, and every second while starting where the engine has start_interval', async () => {
+      const apiVersion = await engineApiVersion();
+      expect(apiVersion, 'the engine answers its API version').toBeDefined();
+      const gateway = (await projectContainers()).find((c) => c.service === 'gateway');
+      const inspected = await $({
+        quiet: true,
+      })`docker inspect --format ${'{{json .Config.Healthcheck}}'} ${gateway?.name ?? 'no-gateway'}`;
+      const healthcheck = JSON.parse(inspected.stdout) as { Interval: number; StartInterval?: number };
+      expect(healthcheck.Interval).toBe(5e9);
+      expect(healthcheck.StartInterval ?? 0).toBe(hasStartInterval(apiVersion ?? '') ? 1e9 : 0);
     });
 
     it('prints the web app and gateway URLs', () => {
