@@ -5,7 +5,13 @@ import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeBenchmarkSection } from '../lib/benchmarks.ts';
-import { labelledContainers, projectName, REPO_ROOT, sourceRevision } from '../lib/dev/compose.ts';
+import {
+  labelledContainers,
+  loadProject,
+  projectName,
+  REPO_ROOT,
+  sourceRevision,
+} from '../lib/dev/compose.ts';
 import type { DevService } from '../lib/dev/model.ts';
 import { NATIVE_PORTS } from '../lib/dev/native.ts';
 import { editToReload } from '../lib/dev/reload.ts';
@@ -122,6 +128,14 @@ export async function run(): Promise<void> {
       .sort(([a], [b]) => a.localeCompare(b)),
   );
   const total = round(Object.values(mibByService).reduce((sum, value) => sum + value, 0));
+  // The full stack on a machine that has every image: what ran here, measured, plus the memory limit
+  // compose gives each component left out (an upper bound for those).
+  const project = await loadProject();
+  const leftOutLimits = prime.leftOut.map((name) => {
+    const limit = project.services.find((s) => s.name === name)?.memoryLimitBytes ?? 0;
+    return [name, round(limit / 2 ** 20)] as const;
+  });
+  const fullStackEstimate = round(total + leftOutLimits.reduce((sum, [, mib]) => sum + mib, 0));
 
   // An edit to a service's source until it answers from the new code: containers under --watch ...
   const watched = await up({ log: silent, watch: true });
@@ -156,7 +170,8 @@ export async function run(): Promise<void> {
       'Toolchain checks: `scripts/toolchain.sh true` with everything installed, median of 5. ' +
       `Idle memory: \`docker stats\` ${IDLE_SETTLE_MS / 1000} s ` +
       'after the last start, per container. Components whose images are missing on the machine are left out ' +
-      '(listed under components_left_out).',
+      '(listed under components_left_out); idle_memory_full_stack_estimate_mib adds the memory limit compose ' +
+      'gives each of them to the measured total.',
     figures: {
       warm_start_to_healthy_seconds: round(median(warm)),
       rerun_when_up_seconds: round(rerunSeconds),
@@ -165,6 +180,7 @@ export async function run(): Promise<void> {
       edit_to_reload_ms_native: medianOrNull(onHost),
       toolchain_check_seconds: round(median(toolchain), 2),
       idle_memory_total_mib: total,
+      idle_memory_full_stack_estimate_mib: fullStackEstimate,
       ...Object.fromEntries(
         Object.entries(mibByService).map(([service, mib]) => [`idle_memory_mib_${service}`, mib]),
       ),
@@ -186,6 +202,8 @@ export async function run(): Promise<void> {
       '| container | idle memory (MiB) |',
       '|---|---|',
       ...rows,
+      ...leftOutLimits.map(([name, mib]) => `| ${name} | ≤ ${mib} (its limit; not run here) |`),
+      `| **full stack (estimate)** | **${fullStackEstimate}** |`,
     ].join('\n'),
   });
 }
