@@ -45,20 +45,32 @@ const tracer = trace.getTracer('@telemetry-kit/rituals');
 /** The longest wait between two tries to reach a model that refused the connection. */
 const RECONNECT_MAX_DELAY_MS = 400;
 
+/** The deadline passed with the model refusing every connection: it is down, not slow (503, not 504). */
+class ModelUnreachableError extends Error {
+  constructor(cause: unknown) {
+    super('the model refused every connection until the deadline', { cause });
+    this.name = 'ModelUnreachableError';
+  }
+}
+
 /**
  * Sends the call again for as long as nothing reached the model (connection refused, name not
  * resolvable: a provider restarting) and the deadline allows, after a jittered, growing wait. A call
  * that reached the model, answered or not, is not sent again: it may be charged.
  */
 async function whileNotConnected<T>(deadline: AbortSignal, call: () => Promise<T>): Promise<T> {
+  let refused: unknown;
   for (let retry = 0; ; retry++) {
     try {
       return await call();
     } catch (error) {
+      // Cut short by the deadline after refusals: the attempt in flight most likely met the same.
+      if (deadline.aborted && refused !== undefined) throw new ModelUnreachableError(refused);
       if (deadline.aborted || classifyFetchError(error) !== 'not_connected') throw error;
+      refused = error;
       const delay = Math.random() * Math.min(RECONNECT_MAX_DELAY_MS, 50 * 2 ** retry);
       await sleep(delay, undefined, { signal: deadline }).catch(() => {
-        throw error;
+        throw new ModelUnreachableError(error);
       });
     }
   }
@@ -180,8 +192,10 @@ export class RitualWriter {
           });
           return result;
         } catch (error) {
-          const outcome =
-            error instanceof APIConnectionTimeoutError || deadline.aborted ? 'timeout' : 'error';
+          const timedOut =
+            !(error instanceof ModelUnreachableError) &&
+            (error instanceof APIConnectionTimeoutError || deadline.aborted);
+          const outcome = timedOut ? 'timeout' : 'error';
           const type = error instanceof Error ? error.constructor.name : 'Error';
           span.setAttribute('error.type', outcome === 'timeout' ? 'timeout' : type);
           span.setStatus({ code: SpanStatusCode.ERROR, message: `LLM call failed (${outcome})` });

@@ -152,6 +152,20 @@ describe('rituals when the model restarts', () => {
     expect(model.completions).toBe(1);
   });
 
+  it('calls a model that refused until the deadline unavailable (503), not slow (504)', async () => {
+    const port = Number(new URL(model.baseUrl).port);
+    await model.close();
+    const writer = new RitualWriter({
+      baseUrl: `http://127.0.0.1:${port}/v1`,
+      model: 'ritual-emulator-1',
+      apiKey: 'test',
+      timeoutMs: 300,
+      maxTokens: 64,
+    });
+    await expect(writer.write('calm', 'standard')).rejects.toMatchObject({ outcome: 'error' });
+    model = await startFakeModel();
+  });
+
   it('does not send again a call the model received and failed: it may have been charged', async () => {
     model.behaviour = 'failing';
     const writer = new RitualWriter({
