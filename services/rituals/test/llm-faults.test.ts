@@ -135,17 +135,19 @@ describe('rituals when the model fails', () => {
 });
 
 describe('rituals when the model restarts', () => {
-  it('tries again while the model refuses connections, and answers once it listens within the deadline', async () => {
+  /** The real writer against `baseUrl`, with the deadline given. */
+  const writer = (baseUrl: string, timeoutMs: number) =>
+    new RitualWriter({ baseUrl, model: 'ritual-emulator-1', apiKey: 'test', timeoutMs, maxTokens: 64 });
+  /** Stops the fake model; its port then refuses connections. */
+  const stopModel = async () => {
     const port = Number(new URL(model.baseUrl).port);
     await model.close();
-    const writer = new RitualWriter({
-      baseUrl: `http://127.0.0.1:${port}/v1`,
-      model: 'ritual-emulator-1',
-      apiKey: 'test',
-      timeoutMs: 2000,
-      maxTokens: 64,
-    });
-    const written = writer.write('calm', 'standard');
+    return port;
+  };
+
+  it('tries again while the model refuses connections, and answers once it listens within the deadline', async () => {
+    const port = await stopModel();
+    const written = writer(`http://127.0.0.1:${port}/v1`, 2000).write('calm', 'standard');
     await new Promise((resolve) => setTimeout(resolve, 300));
     model = await startFakeModel('healthy', port);
     await expect(written).resolves.toMatchObject({ text: 'Breathe in.' });
@@ -153,29 +155,18 @@ describe('rituals when the model restarts', () => {
   });
 
   it('calls a model that refused until the deadline unavailable (503), not slow (504)', async () => {
-    const port = Number(new URL(model.baseUrl).port);
-    await model.close();
-    const writer = new RitualWriter({
-      baseUrl: `http://127.0.0.1:${port}/v1`,
-      model: 'ritual-emulator-1',
-      apiKey: 'test',
-      timeoutMs: 300,
-      maxTokens: 64,
+    const port = await stopModel();
+    await expect(writer(`http://127.0.0.1:${port}/v1`, 300).write('calm', 'standard')).rejects.toMatchObject({
+      outcome: 'error',
     });
-    await expect(writer.write('calm', 'standard')).rejects.toMatchObject({ outcome: 'error' });
     model = await startFakeModel();
   });
 
   it('does not send again a call the model received and failed: it may have been charged', async () => {
     model.behaviour = 'failing';
-    const writer = new RitualWriter({
-      baseUrl: model.baseUrl,
-      model: 'ritual-emulator-1',
-      apiKey: 'test',
-      timeoutMs: 2000,
-      maxTokens: 64,
+    await expect(writer(model.baseUrl, 2000).write('calm', 'standard')).rejects.toMatchObject({
+      outcome: 'error',
     });
-    await expect(writer.write('calm', 'standard')).rejects.toMatchObject({ outcome: 'error' });
     expect(model.completions).toBe(1);
   });
 });
