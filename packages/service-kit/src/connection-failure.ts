@@ -27,3 +27,17 @@ export function classifyFetchError(error: unknown): UpstreamFailure | undefined 
   if (codes.some((code) => CONNECTION_LOST.has(code) || NOT_CONNECTED.has(code))) return 'connection_lost';
   return undefined;
 }
+
+export interface Backoff {
+  /** The wait before try n (from 0) is random in [0, min(maxDelayMs, baseDelayMs * 2^n)]. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/**
+ * Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): callers that failed together
+ * spread out instead of coming back together at the moment the other side listens again.
+ */
+export function backoffMs(backoff: Backoff, retry: number, random: () => number = Math.random): number {
+  return Math.round(random() * Math.min(backoff.maxDelayMs, backoff.baseDelayMs * 2 ** retry));
+}

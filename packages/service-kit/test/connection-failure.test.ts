@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyFetchError } from '../src/connection-failure.ts';
+import { backoffMs, classifyFetchError } from '../src/connection-failure.ts';
 
 describe('classifyFetchError', () => {
   const fetchError = (cause: unknown) => Object.assign(new TypeError('fetch failed'), { cause });
@@ -13,5 +13,16 @@ describe('classifyFetchError', () => {
     expect(classifyFetchError(fetchError({ code: 'UND_ERR_SOCKET' }))).toBe('connection_lost');
     expect(classifyFetchError(fetchError({ code: 'ECONNRESET' }))).toBe('connection_lost');
     expect(classifyFetchError(new Error('bug'))).toBeUndefined();
+  });
+});
+
+describe('backoffMs', () => {
+  it('waits a random share of a doubling ceiling, capped', () => {
+    const backoff = { baseDelayMs: 50, maxDelayMs: 400 };
+    expect([0, 1, 2, 3, 4].map((retry) => backoffMs(backoff, retry, () => 1))).toEqual([
+      50, 100, 200, 400, 400,
+    ]);
+    expect(backoffMs(backoff, 3, () => 0.5)).toBe(200);
+    expect(backoffMs(backoff, 3, () => 0)).toBe(0);
   });
 });

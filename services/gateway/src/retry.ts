@@ -11,6 +11,7 @@
  *   received the request. Only an idempotent request is sent again (GET/HEAD, or a POST carrying an
  *   Idempotency-Key the upstream deduplicates), and each retry spends from the budget.
  */
+import type { Backoff } from '@telemetry-kit/service-kit';
 export interface RetryBudgetOptions {
   /** Tokens earned per request: 0.1 = retries at most 10% of requests, once the bucket is empty. */
   ratio: number;
@@ -45,20 +46,9 @@ export class RetryBudget {
   }
 }
 
-export interface RetryPolicy {
+export interface RetryPolicy extends Backoff {
   /** Retries after `connection_lost`/`unavailable`, each also needing a budget token. */
   maxRetries: number;
-  /** Backoff before retry n (from 0): a random wait in [0, min(maxDelayMs, baseDelayMs * 2^n)]. */
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
-
-/**
- * Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): callers that failed together
- * spread out instead of coming back together at the moment the upstream listens again.
- */
-export function backoffMs(policy: RetryPolicy, retry: number, random: () => number = Math.random): number {
-  return Math.round(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry));
 }
 
 /** A restart takes seconds: waiting for a connection backs off to at most 400 ms between tries. */

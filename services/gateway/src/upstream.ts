@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { UpstreamFailure } from '@telemetry-kit/service-kit';
-import { classifyFetchError, errorBody, HttpError } from '@telemetry-kit/service-kit';
+import { backoffMs, classifyFetchError, errorBody, HttpError } from '@telemetry-kit/service-kit';
 import type { RetryPolicy } from './retry.ts';
-import { backoffMs, DEFAULT_RETRY_POLICY, RetryBudget } from './retry.ts';
+import { DEFAULT_RETRY_POLICY, RetryBudget } from './retry.ts';
 
 export interface UpstreamResponse {
   status: number;

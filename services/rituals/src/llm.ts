@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Span } from '@opentelemetry/api';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { classifyFetchError } from '@telemetry-kit/service-kit';
+import type { Backoff } from '@telemetry-kit/service-kit';
+import { backoffMs, classifyFetchError } from '@telemetry-kit/service-kit';
 import OpenAI, { APIConnectionTimeoutError } from 'openai';
 import type { CircuitState } from './circuit-breaker.ts';
 import { CircuitBreaker, CircuitOpenError } from './circuit-breaker.ts';
@@ -42,8 +43,8 @@ export class LlmCallError extends Error {
 
 const tracer = trace.getTracer('@telemetry-kit/rituals');
 
-/** The longest wait between two tries to reach a model that refused the connection. */
-const RECONNECT_MAX_DELAY_MS = 400;
+/** Between two tries to reach a model that refused the connection: at most 400 ms. */
+const RECONNECT_BACKOFF: Backoff = { baseDelayMs: 50, maxDelayMs: 400 };
 
 /** The deadline passed with the model refusing every connection: it is down, not slow (503, not 504). */
 class ModelUnreachableError extends Error {
@@ -68,8 +69,7 @@ async function whileNotConnected<T>(deadline: AbortSignal, call: () => Promise<T
       if (deadline.aborted && refused !== undefined) throw new ModelUnreachableError(refused);
       if (deadline.aborted || classifyFetchError(error) !== 'not_connected') throw error;
       refused = error;
-      const delay = Math.random() * Math.min(RECONNECT_MAX_DELAY_MS, 50 * 2 ** retry);
-      await sleep(delay, undefined, { signal: deadline }).catch(() => {
+      await sleep(backoffMs(RECONNECT_BACKOFF, retry), undefined, { signal: deadline }).catch(() => {
         throw new ModelUnreachableError(error);
       });
     }
