@@ -2,7 +2,7 @@
 // running Postgres. Rather than run every migration to find out (a Node start each, one after the
 // other: they share one advisory lock), `up` starts Postgres first, together with everything that needs
 // no migrated schema, asks the migration table once Postgres answers, and runs only what is behind.
-import { loadDatabaseFacts } from '@telemetry-kit/observability-config/services';
+import { type DatabaseFacts, loadDatabaseFacts } from '@telemetry-kit/observability-config/services';
 import { $ } from 'zx';
 import type { ComposeSelection } from './compose.ts';
 import { composeArgs, labelledContainers, REPO_ROOT } from './compose.ts';
@@ -32,8 +32,7 @@ export function startableBeforeMigrations(services: readonly DevService[]): stri
 }
 
 /** Whether Postgres in the container accepts connections: its own healthcheck's test, asked now. */
-async function accepting(container: string): Promise<boolean> {
-  const { owner, database } = loadDatabaseFacts(REPO_ROOT);
+async function accepting(container: string, { owner, database }: DatabaseFacts): Promise<boolean> {
   const ready = await $({
     quiet: true,
     nothrow: true,
@@ -61,11 +60,15 @@ export async function startBeforeMigrations(
     nothrow: true,
   })`docker ${composeArgs(selection)} up --detach --no-build --no-deps ${early}`;
   if (started.exitCode !== 0) return undefined;
+  const facts = loadDatabaseFacts(REPO_ROOT);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const containers = await labelledContainers(project);
     const database = containers.find((c) => c.service === DATABASE);
-    if (database?.state === 'running' && (database.health === 'healthy' || (await accepting(database.name))))
+    if (
+      database?.state === 'running' &&
+      (database.health === 'healthy' || (await accepting(database.name, facts)))
+    )
       return containers;
     if (database && database.state !== 'running' && database.state !== 'created') return undefined;
     await new Promise((resolve) => setTimeout(resolve, 200));
