@@ -129,14 +129,14 @@ export class Upstream {
     // circuit) reaches the client as it was said: a 502 would read as the gateway's own fault, and the
     // client would lose the Retry-After.
     const retryAfter = response.headers.get('retry-after');
-    if ((response.status === 503 || response.status === 504) && retryAfter && isErrorBody(parsed)) {
+    const code = errorCode(parsed);
+    if ((response.status === 503 || response.status === 504) && retryAfter && code !== undefined) {
       return { status: response.status, body: parsed, retryAfter };
     }
     if (response.status >= 500) {
-      const code = (parsed as { error?: { code?: unknown } } | undefined)?.error?.code;
       throw new HttpError(
         response.status === 504 ? 504 : 502,
-        typeof code === 'string' ? code : 'upstream_error',
+        code ?? 'upstream_error',
         `${this.name} failed to answer`,
       );
     }
@@ -170,5 +170,8 @@ export class Upstream {
   }
 }
 
-const isErrorBody = (value: unknown): boolean =>
-  typeof (value as { error?: { code?: unknown } } | undefined)?.error?.code === 'string';
+/** The code of an error body (`{ error: { code } }`, service-kit's errorBody), if the body is one. */
+const errorCode = (value: unknown): string | undefined => {
+  const code = (value as { error?: { code?: unknown } } | undefined)?.error?.code;
+  return typeof code === 'string' ? code : undefined;
+};
