@@ -95,7 +95,14 @@ describe('a service on runService', () => {
       records()
         .map((r) => r.error_report as Record<string, string> | undefined)
         .filter((report) => report !== undefined);
-    await until(() => reports().some((r) => r.error_type === 'SweepFailedError'), 'the job failure');
+    // Both lines, whichever the child's stdout brings first: the job can fail before the route's line is read.
+    await until(
+      () =>
+        ['QuoteMissingError', 'SweepFailedError'].every((type) =>
+          reports().some((r) => r.error_type === type),
+        ),
+      'the route and the job failures',
+    );
     expect(reports()).toContainEqual(
       expect.objectContaining({ error_type: 'QuoteMissingError', source: 'http', request_id: 'req-quote' }),
     );
