@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { FlagdProvider } from '@openfeature/flagd-provider';
 import type { Client, EvaluationContext } from '@openfeature/server-sdk';
 import { OpenFeature } from '@openfeature/server-sdk';
 import type { FlagKey, ValueOf, VariantOf } from './definition.ts';
 import { definitionDefault, variantsOf } from './definition.ts';
-import type { FlagFileLogger } from './flag-file.ts';
-import { FlagFile } from './flag-file.ts';
+import type { FlagFile, FlagFileLogger } from './flag-file.ts';
 import { SpanEventHook } from './span-hook.ts';
 
 export interface FeatureFlagsOptions {
@@ -42,6 +40,12 @@ export async function startFeatureFlags(options: FeatureFlagsOptions): Promise<F
   const domain = `telemetry-kit-${randomUUID()}`;
   let flagFile: FlagFile | undefined;
   if (options.file) {
+    // Loaded only here: flagd's provider and core (its schema validator) take about half a second to
+    // import, which every start of a service without flags, and every reload under watch, would pay.
+    const [{ FlagdProvider }, { FlagFile }] = await Promise.all([
+      import('@openfeature/flagd-provider'),
+      import('./flag-file.ts'),
+    ]);
     flagFile = new FlagFile(options.file, options.logger);
     const provider = new FlagdProvider(
       { resolverType: 'in-process', offlineFlagSourcePath: options.file },
