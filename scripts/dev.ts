@@ -75,9 +75,8 @@ if (!values.native) {
     console.log(`  watching ${watched.join(', ')}: an edit restarts its service; Ctrl-C stops watching`);
   process.exit(await watch.finished);
 }
-// --native runs the services on the host under Node's watch mode: edits reload them with or without --watch.
-
-// --native: Postgres and the telemetry stack in containers, the Node services on the host (node --watch-path).
+// --native: Postgres and the telemetry stack in containers, the Node services on the host under the
+// reload supervisor: edits reload them with or without --watch.
 const project = await loadProject({ native: true });
 const onHost = inProfiles(project.services, ['app'])
   .map((s) => s.name)

@@ -152,7 +152,7 @@ export async function run(): Promise<void> {
   console.log(`  edit to reload, in containers: ${listed(inContainers)} ms`);
   await down({ volumes: false, log: silent });
 
-  // ... and on the host (--native, Node's watch mode over the same folders).
+  // ... and on the host (--native, the same supervisor over the same folders).
   const native = await startNative();
   const onHost = await reloads(`http://127.0.0.1:${NATIVE_PORTS.gateway}/healthz`).finally(native.stop);
   console.log(`  edit to reload, --native: ${listed(onHost)} ms`);
@@ -166,7 +166,7 @@ export async function run(): Promise<void> {
       'as a new process through npm and the toolchain checks (rerun_in_process_seconds: the `up()` call alone). ' +
       `Edit to reload: a comment appended to ${EDITED} and taken out again (${EDITS} edits each), from the write ` +
       'to the first 200 of the gateway’s /healthz from the restarted process; median, in containers under ' +
-      '`npm run dev -- --watch` (compose develop.watch, sync+restart) and on the host under `--native` (node --watch-path). ' +
+      '`npm run dev -- --watch` (compose develop.watch sync, service-kit reload supervisor) and on the host under `--native` (the same supervisor). ' +
       'Toolchain checks: `scripts/toolchain.sh true` with everything installed, median of 5. ' +
       `Idle memory: \`docker stats\` ${IDLE_SETTLE_MS / 1000} s ` +
       'after the last start, per container. Components whose images are missing on the machine are left out ' +

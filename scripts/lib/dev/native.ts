@@ -7,8 +7,9 @@ import {
   ENTRY_CANDIDATES,
   entryFile,
   RELOAD_ENVIRONMENT,
+  RELOADER,
   reloadFolders,
-  watchedNodeCommand,
+  reloadingCommand,
 } from './watch.ts';
 
 const CATALOGUE = loadServiceCatalogue(REPO_ROOT);
@@ -71,7 +72,7 @@ export interface NativePlan {
   missing: Array<{ service: string; reason: string }>;
 }
 
-/** One Node process in watch mode per service that has an entry module. */
+/** One Node process under the reload supervisor per service that has an entry module. */
 export function nativePlan(repoRoot: string, postgresPort = 5432): NativePlan {
   const processes: NativeProcess[] = [];
   const missing: NativePlan['missing'] = [];
@@ -85,11 +86,15 @@ export function nativePlan(repoRoot: string, postgresPort = 5432): NativePlan {
       });
       continue;
     }
-    // As the images run them (Dockerfile CMD), under Node's watch mode as `--watch` runs them in containers.
+    // As the images run them (Dockerfile CMD), under the reload supervisor as `--watch` runs them in containers.
     processes.push({
       service,
       cwd: repoRoot,
-      command: watchedNodeCommand(reloadFolders(repoRoot, service), path.join('services', service, entry)),
+      command: reloadingCommand(
+        RELOADER,
+        reloadFolders(repoRoot, service),
+        path.join('services', service, entry),
+      ),
       env: nativeEnvironment(service, postgresPort),
     });
   }

@@ -3,24 +3,46 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './compose.ts';
 import { startableBeforeMigrations } from './early-start.ts';
 import { devService } from './testing.ts';
-import { loadedFolders, reloadFolders, runtimeFolders, watchedNodeCommand, watchOverlay } from './watch.ts';
+import {
+  loadedFolders,
+  RELOADER,
+  reloadFolders,
+  reloadingCommand,
+  runtimeFolders,
+  watchOverlay,
+} from './watch.ts';
 
 describe('npm run dev -- --watch: the compose overlay', () => {
-  it('restarts the service after a sync, without the drain a load balancer would need', () => {
+  it('syncs an edit into the running container, whose reload supervisor restarts the service, without a drain', () => {
     const gateway = watchOverlay(REPO_ROOT, ['gateway']).services.gateway;
     expect(gateway?.environment.TELEMETRY_DRAIN_MS).toBe('0');
     const synced = gateway?.develop.watch.filter((rule) => rule.action !== 'rebuild') ?? [];
     expect(synced.length).toBeGreaterThan(0);
-    for (const rule of synced) expect(rule.action).toBe('sync+restart');
+    for (const rule of synced) expect(rule.action, 'a container restart costs Docker about 1 s').toBe('sync');
+    expect(gateway?.command.slice(0, 2)).toEqual(['node', `/app/${RELOADER}`]);
+    const watched = gateway?.command.filter((a) => a.startsWith('--watch-path=')).map((a) => a.slice(13));
+    expect(watched?.sort()).toEqual(synced.map((rule) => 'target' in rule && rule.target).sort());
+    // The image's own command (services/Dockerfile CMD), from its working directory.
+    expect(gateway?.command.slice(-4)).toEqual([
+      '--',
+      '--import',
+      '@telemetry-kit/telemetry/register',
+      'src/main.ts',
+    ]);
   });
 
-  it('under --native, Node watches the same folders the containers are synced from', () => {
+  it('under --native, the supervisor watches the same folders the containers are synced from', () => {
     const synced = watchOverlay(REPO_ROOT, ['gateway'])
       .services.gateway?.develop.watch.filter((rule) => rule.action !== 'rebuild')
       .map((rule) => path.relative(REPO_ROOT, rule.path));
-    const command = watchedNodeCommand(reloadFolders(REPO_ROOT, 'gateway'), 'services/gateway/src/main.ts');
+    const command = reloadingCommand(
+      RELOADER,
+      reloadFolders(REPO_ROOT, 'gateway'),
+      'services/gateway/src/main.ts',
+    );
     const watched = command.filter((a) => a.startsWith('--watch-path=')).map((a) => a.slice(13));
     expect(watched.sort()).toEqual(synced?.sort());
+    expect(RELOADER).toBe('packages/service-kit/src/reload/main.ts');
     expect(command.slice(-3)).toEqual([
       '--import',
       '@telemetry-kit/telemetry/register',
@@ -44,12 +66,12 @@ describe('npm run dev -- --watch: the compose overlay', () => {
     const gateway = watchOverlay(REPO_ROOT, ['gateway']).services.gateway;
     const rules = gateway?.develop.watch ?? [];
     expect(rules).toContainEqual({
-      action: 'sync+restart',
+      action: 'sync',
       path: path.join(REPO_ROOT, 'services/gateway/src'),
       target: '/app/services/gateway/src',
     });
     expect(rules).toContainEqual({
-      action: 'sync+restart',
+      action: 'sync',
       path: path.join(REPO_ROOT, 'packages/telemetry/dist'),
       target: '/app/packages/telemetry/dist',
     });

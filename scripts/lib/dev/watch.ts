@@ -1,15 +1,17 @@
 // `npm run dev -- --watch`: the containerised services reload on an edit, without an image build.
 // An overlay compose file gives each Node service compose's develop.watch: the folders Node loads are
-// synced from the host into the container, which is then restarted (`sync+restart`: a new Node process
-// on the edited files); a change to what the image build uses (a manifest, the lock, the Dockerfile)
-// rebuilds it. `docker compose watch --no-up` keeps doing so until Ctrl-C.
+// synced from the host into the container (`sync`), where the service runs under service-kit's reload
+// supervisor, which restarts it from a warm spare process on the synced edit; a change to what the
+// image build uses (a manifest, the lock, the Dockerfile) rebuilds it. `docker compose watch --no-up`
+// keeps doing so until Ctrl-C. `--native` runs the same supervisor on the host.
 //
-// Not Node's watch mode in the container: compose's sync replaces each file, and Node 24 there saw the
-// first two replacements and none after them, watching the file (`--watch`) or its folder
-// (`--watch-path`) alike. On the host (`--native`) Node watches the folders, which sees every edit,
-// in place or an editor's atomic save (a new file renamed over the old).
+// Not `sync+restart`: restarting the container took Docker 20.10 about 1 s before Node even started.
+// Not Node's watch mode: in the container it saw the first two of compose's file replacements and none
+// after them, and it starts each process cold.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
 import { serviceBuildInputs, serviceImageRecipe } from '@telemetry-kit/testkit/workspace';
 
 /** Written by `up({ watch: true })`; .dev/ is ignored by git. */
@@ -17,11 +19,10 @@ export const WATCH_COMPOSE_FILE = '.dev/compose.watch.json';
 /** Where the images keep the workspace (services/Dockerfile WORKDIR /app). */
 const IMAGE_ROOT = '/app';
 
-type WatchRule =
-  | { action: 'sync+restart'; path: string; target: string }
-  | { action: 'rebuild'; path: string };
+type WatchRule = { action: 'sync'; path: string; target: string } | { action: 'rebuild'; path: string };
 
 interface WatchService {
+  command: string[];
   environment: Record<string, string>;
   develop: { watch: WatchRule[] };
 }
@@ -34,15 +35,22 @@ export function entryFile(serviceDir: string): string | undefined {
   return ENTRY_CANDIDATES.find((candidate) => existsSync(path.join(serviceDir, candidate)));
 }
 
+/** service-kit's reload supervisor (`@telemetry-kit/service-kit/reload`), from the workspace root. */
+export const RELOADER = path.relative(
+  REPO_ROOT,
+  fileURLToPath(import.meta.resolve('@telemetry-kit/service-kit/reload')),
+);
+
 /**
- * The image's command (`node --import @telemetry-kit/telemetry/register <entry>`) under Node's watch
- * mode over `folders` (`--native`), its output kept across restarts (Node clears the screen otherwise).
+ * The image's command (`node --import @telemetry-kit/telemetry/register <entry>`, services/Dockerfile
+ * CMD) under the reload supervisor at `reloader`, which restarts it on an edit under `folders`.
  */
-export function watchedNodeCommand(folders: readonly string[], entry: string): string[] {
+export function reloadingCommand(reloader: string, folders: readonly string[], entry: string): string[] {
   return [
     'node',
+    reloader,
     ...folders.map((folder) => `--watch-path=${folder}`),
-    '--watch-preserve-output',
+    '--',
     '--import',
     '@telemetry-kit/telemetry/register',
     entry,
@@ -51,13 +59,13 @@ export function watchedNodeCommand(folders: readonly string[], entry: string): s
 
 /**
  * A restart on an edit has no load balancer to warn: no drain (TELEMETRY_DRAIN_MS, 5 s by default),
- * and a quarter second for the last spans (TELEMETRY_SHUTDOWN_FLUSH_MS, 15 s by default: a local
+ * and 50 ms for the last spans (TELEMETRY_SHUTDOWN_FLUSH_MS, 15 s by default: a local
  * collector takes them in milliseconds, and a missing one would hold every reload for its export
  * timeout). `--native` runs its services with the same.
  */
 export const RELOAD_ENVIRONMENT = {
   TELEMETRY_DRAIN_MS: '0',
-  TELEMETRY_SHUTDOWN_FLUSH_MS: '250',
+  TELEMETRY_SHUTDOWN_FLUSH_MS: '50',
   // V8's code cache for what the restarted process loads again unchanged (most of it).
   NODE_COMPILE_CACHE: '/tmp/telemetry-kit-node-compile-cache',
 } as const;
@@ -113,13 +121,14 @@ export function reloadFolders(root: string, service: string): string[] {
 const NOT_IN_IMAGE = new Set(['src', 'test', 'node_modules', 'dist', 'README.md', 'tsconfig.json']);
 
 /**
- * develop.watch for one service: sync what Node loads and restart; rebuild the image when a manifest,
+ * develop.watch for one service: sync what Node loads (the supervisor restarts the service on it);
+ * rebuild the image when a manifest,
  * the lock, the Dockerfile or anything else of the service's folder that the build uses changes.
  */
 export function watchRules(root: string, service: string): WatchRule[] {
   const folders = runtimeFolders(root, service);
   const sync: WatchRule[] = reloadFolders(root, service).map((folder) => ({
-    action: 'sync+restart' as const,
+    action: 'sync' as const,
     path: path.join(root, folder),
     target: path.posix.join(IMAGE_ROOT, folder),
   }));
@@ -143,10 +152,17 @@ export function watchOverlay(
   root: string,
   services: readonly string[],
 ): { services: Record<string, WatchService> } {
-  const entries = services.map((service): [string, WatchService] => [
-    service,
-    { environment: { ...RELOAD_ENVIRONMENT }, develop: { watch: watchRules(root, service) } },
-  ]);
+  const entries = services.map((service): [string, WatchService] => {
+    const entry = entryFile(path.join(root, 'services', service));
+    if (!entry)
+      throw new Error(`--watch: no entry module in services/${service} (${ENTRY_CANDIDATES.join(', ')})`);
+    const inImage = (folder: string) => path.posix.join(IMAGE_ROOT, folder);
+    const command = reloadingCommand(inImage(RELOADER), reloadFolders(root, service).map(inImage), entry);
+    return [
+      service,
+      { command, environment: { ...RELOAD_ENVIRONMENT }, develop: { watch: watchRules(root, service) } },
+    ];
+  });
   return { services: Object.fromEntries(entries) };
 }
 
