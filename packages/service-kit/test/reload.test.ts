@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../observability-config/src/paths.ts';
 import { watchFolders } from '../src/reload/folders.ts';
-import { thirdPartyDependencies } from '../src/reload/preload.ts';
+import { preloadPlan } from '../src/reload/preload.ts';
 import type { Supervisor } from '../src/reload/supervisor.ts';
 import { superviseReloads } from '../src/reload/supervisor.ts';
 
@@ -19,7 +19,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-// Answers what answer.mjs and the preload say, with the process's pid and start time; exits 0 on SIGTERM.
+// Answers what answer.mjs and the preload say, with the process's pid and start time; on SIGTERM stops
+// listening and exits 0 after LINGER_MS (a drain and a flush).
 const ENTRY = `
 import { createServer } from 'node:http';
 import { answer } from './answer.mjs';
@@ -27,7 +28,10 @@ const server = createServer((_req, res) =>
   res.end(JSON.stringify({ answer, preloaded: globalThis.preloaded ?? null, pid: process.pid, started: performance.timeOrigin })),
 );
 await new Promise((resolve) => server.listen(Number(process.env.PORT), '127.0.0.1', resolve));
-process.once('SIGTERM', () => server.close(() => process.exit(0)));
+process.once('SIGTERM', () => {
+  server.close();
+  setTimeout(() => process.exit(0), Number(process.env.LINGER_MS ?? 0));
+});
 `;
 
 interface Answer {
@@ -64,14 +68,14 @@ function workspace() {
   return { root, service, preload, edit };
 }
 
-async function start(ws: ReturnType<typeof workspace>, log: string[] = []) {
+async function start(ws: ReturnType<typeof workspace>, log: string[] = [], env: Record<string, string> = {}) {
   const port = await freePort();
   const supervisor = superviseReloads({
     folders: [path.join(ws.service, 'src'), ws.preload],
     nodeOptions: ['--import', path.join(ws.preload, 'index.mjs')],
     entry: 'src/main.mjs',
     cwd: ws.service,
-    env: { ...process.env, PORT: String(port) },
+    env: { ...process.env, PORT: String(port), ...env },
     log: (line) => log.push(line),
   });
   supervisors.push(supervisor);
@@ -98,6 +102,15 @@ async function start(ws: ReturnType<typeof workspace>, log: string[] = []) {
 /** Until the supervisor's spare has loaded its preloads: a short wait, as between two edits. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 1_500));
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 describe('the reload supervisor', () => {
   it('answers from the edited code after an edit, from another process', async () => {
     const ws = workspace();
@@ -117,6 +130,16 @@ describe('the reload supervisor', () => {
     ws.edit(path.join(ws.service, 'src/answer.mjs'), "export const answer = 'second';\n");
     const second = await service.until((a) => a.answer === 'second', 'the edit was not reloaded');
     expect(second.started, 'the answering process started before the edit').toBeLessThan(editedAt);
+  });
+
+  it('starts the next process once the last one stops listening, not once it has exited', async () => {
+    const ws = workspace();
+    const service = await start(ws, [], { LINGER_MS: '5000' });
+    const first = await service.until((a) => a.answer === 'first', 'the service did not start');
+    await settle();
+    ws.edit(path.join(ws.service, 'src/answer.mjs'), "export const answer = 'second';\n");
+    await service.until((a) => a.answer === 'second', 'the edit was not reloaded');
+    expect(alive(first.pid), 'the last process still drains').toBe(true);
   });
 
   it('does not serve from a spare whose preloads were edited since it started', async () => {
@@ -163,25 +186,26 @@ describe('the reload supervisor', () => {
     expect(await service.supervisor.stop()).toBe(0);
     supervisors.length = 0;
     expect(await service.ask()).toBeUndefined();
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
     expect(alive(first.pid)).toBe(false);
   });
 });
 
 describe('the spare', () => {
-  it("preloads a service's third-party dependencies, its workspace packages' included, not the packages", () => {
-    const dependencies = thirdPartyDependencies(path.join(REPO_ROOT, 'services/gateway/src/main.ts'));
-    expect(dependencies).toEqual(expect.arrayContaining(['fastify', 'pg', 'zod']));
-    // Through service-kit and telemetry, both workspace packages.
-    expect(dependencies).toEqual(expect.arrayContaining(['@openfeature/server-sdk', 'pino']));
-    expect(dependencies.filter((name) => name.startsWith('@telemetry-kit/'))).toEqual([]);
+  it("preloads what a service depends on and pins the workspace packages among it, not the service's own code", () => {
+    const plan = preloadPlan(
+      'services/gateway/src/main.ts',
+      ['--import', '@telemetry-kit/telemetry/register'],
+      REPO_ROOT,
+    );
+    expect(plan.packages).toEqual(
+      expect.arrayContaining(['fastify', 'pg', 'zod', '@telemetry-kit/service-kit']),
+    );
+    // What a workspace package imports loads with it; what it imports only when asked (flagd) does not.
+    expect(plan.packages).not.toContain('@openfeature/flagd-provider');
+    expect(plan.pinned.map((dir) => path.relative(REPO_ROOT, dir))).toEqual([
+      'packages/service-kit',
+      'packages/telemetry',
+    ]);
   });
 });
 

@@ -1,12 +1,24 @@
-// What a spare process (spare.ts) loads before it is told to go, and what that pins.
+// What a spare process (spare.ts) loads before it is told to go, and so which edits make it stale.
+// Both the supervisor and the spare compute it, from the package.json files: no message to wait for.
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** What a spare tells the supervisor: preloaded (and which workspace packages it pinned), then listening. */
-export type SpareMessage = { type: 'ready'; pinned: string[] } | { type: 'up' };
+/** What a spare tells the supervisor: the service it went on is listening; told to stop, it no longer is. */
+export type SpareMessage = { type: 'up' } | { type: 'released' };
 /** What the supervisor tells a spare: import the entry now. */
 export type SupervisorMessage = { type: 'go' };
+
+export interface PreloadPlan {
+  /**
+   * Imported by the spare before go: the service's own dependencies, third-party and workspace alike
+   * (a workspace package loads what it imports, and no more: service-kit leaves flagd to the services
+   * with a flag file).
+   */
+  packages: string[];
+  /** The workspace packages the spare has loaded (these, and its --import preloads): an edit to one stales it. */
+  pinned: string[];
+}
 
 const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
 
@@ -25,15 +37,30 @@ function installedAt(name: string, from: string): string | undefined {
   return undefined;
 }
 
+const isWorkspace = (dir: string) => !`${dir}${path.sep}`.includes(NODE_MODULES);
+
+function importPreloads(nodeOptions: readonly string[]): string[] {
+  const specifiers: string[] = [];
+  for (let i = 0; i < nodeOptions.length; i++) {
+    const option = nodeOptions[i] ?? '';
+    if (option === '--import') specifiers.push(nodeOptions[++i] ?? '');
+    else if (option.startsWith('--import=')) specifiers.push(option.slice('--import='.length));
+  }
+  return specifiers;
+}
+
 /**
- * The third-party packages a service depends on, through its workspace packages (which are the
- * service's own code and load on go). Read from the package.json files, not from a previous run.
+ * The spare of the service whose entry module is `entry` (a path from `cwd`), run with `nodeOptions`:
+ * what the service depends on is preloaded, and only the service's own package loads on go. An
+ * edit to the service (the usual one) restarts from the spare; an edit to a workspace package it
+ * preloaded starts a new process, as a restart without a spare does.
  */
-export function thirdPartyDependencies(entry: string): string[] {
-  const first = packageRoot(path.resolve(entry));
-  const found = new Set<string>();
+export function preloadPlan(entry: string, nodeOptions: readonly string[], cwd = process.cwd()): PreloadPlan {
+  const packages = new Set<string>();
+  const pinned = new Set<string>();
+  const own = packageRoot(path.resolve(cwd, entry));
+  const queue = own ? [own] : [];
   const seen = new Set<string>();
-  const queue = first ? [first] : [];
   for (let dir = queue.shift(); dir !== undefined; dir = queue.shift()) {
     if (seen.has(dir)) continue;
     seen.add(dir);
@@ -43,30 +70,23 @@ export function thirdPartyDependencies(entry: string): string[] {
     for (const name of Object.keys(manifest.dependencies ?? {})) {
       const at = installedAt(name, dir);
       if (!at) continue;
-      if (`${at}${path.sep}`.includes(NODE_MODULES)) found.add(name);
-      else queue.push(at);
+      if (dir === own) packages.add(name);
+      if (isWorkspace(at)) {
+        pinned.add(at);
+        queue.push(at);
+      }
     }
   }
-  return [...found].sort();
-}
-
-/** The workspace packages a process loads before go (its --import preloads): an edit to one stales it. */
-export function pinnedPackages(options: readonly string[] = process.execArgv): string[] {
-  const specifiers: string[] = [];
-  for (let i = 0; i < options.length; i++) {
-    const option = options[i] ?? '';
-    if (option === '--import') specifiers.push(options[++i] ?? '');
-    else if (option.startsWith('--import=')) specifiers.push(option.slice('--import='.length));
-  }
-  const pinned = new Set<string>();
-  for (const specifier of specifiers) {
+  for (const specifier of importPreloads(nodeOptions)) {
     try {
-      const file = realpathSync(fileURLToPath(import.meta.resolve(specifier)));
-      const root = file.includes(NODE_MODULES) ? undefined : packageRoot(file);
-      if (root) pinned.add(root);
+      const file = /^[./]/.test(specifier)
+        ? path.resolve(cwd, specifier)
+        : fileURLToPath(import.meta.resolve(specifier));
+      const root = packageRoot(realpathSync(file));
+      if (root && isWorkspace(root)) pinned.add(root);
     } catch {
-      // Not a file this process can name (a data: URL): nothing an edit reaches.
+      // Not a file (a data: URL) or not resolvable from here: nothing an edit reaches.
     }
   }
-  return [...pinned];
+  return { packages: [...packages].sort(), pinned: [...pinned].sort() };
 }

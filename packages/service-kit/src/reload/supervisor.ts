@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { watchFolders } from './folders.ts';
 import type { SpareMessage, SupervisorMessage } from './preload.ts';
+import { preloadPlan } from './preload.ts';
 
 const SPARE = fileURLToPath(new URL('./spare.ts', import.meta.url));
 
@@ -25,12 +26,6 @@ export interface ReloadOptions {
   debounceMs?: number;
 }
 
-interface Spare {
-  child: ChildProcess;
-  /** The workspace packages it loaded before go; rejects if it exited first. */
-  ready: Promise<string[]>;
-}
-
 export interface Supervisor {
   /** Stops watching, ends the service as SIGTERM does and the spare; resolves with the service's exit code. */
   stop(): Promise<number>;
@@ -41,39 +36,43 @@ const running = (child: ChildProcess) => child.exitCode === null && child.signal
 const exited = (child: ChildProcess) =>
   running(child) ? new Promise<void>((resolve) => child.once('exit', () => resolve())) : Promise.resolve();
 
+/** Until the service no longer listens (it then drains and flushes, about 0.1 s on a reload) or has exited. */
+const released = (child: ChildProcess) =>
+  Promise.race([
+    exited(child),
+    new Promise<void>((resolve) =>
+      child.on('message', (message: SpareMessage) => message.type === 'released' && resolve()),
+    ),
+  ]);
+
 /** Runs the service, and again from the spare on each edit under `options.folders`. */
 export function superviseReloads(options: ReloadOptions): Supervisor {
-  const { debounceMs = 50, log = (line: string) => console.error(line) } = options;
+  const { debounceMs = 20, log = (line: string) => console.error(line) } = options;
   const cwd = options.cwd ?? process.cwd();
   let current: ChildProcess | undefined;
-  let spare: Spare | undefined;
+  let spare: ChildProcess | undefined;
+  const { pinned } = preloadPlan(options.entry, options.nodeOptions, cwd);
   let stopping = false;
 
-  const startSpare = (): Spare => {
+  const startSpare = (): ChildProcess => {
     const child = fork(SPARE, [options.entry], {
       cwd,
       env: options.env ?? process.env,
       execArgv: [...options.nodeOptions],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    const ready = new Promise<string[]>((resolve, reject) => {
-      child.on('message', (message: SpareMessage) => {
-        if (message.type === 'ready') resolve(message.pinned);
-        if (message.type === 'up' && child === current && !stopping && !spare) spare = startSpare();
-      });
-      child.once('exit', () => reject(new Error('the spare exited before it was ready')));
+    child.on('message', (message: SpareMessage) => {
+      if (message.type === 'up' && child === current && !stopping && !spare) spare = startSpare();
     });
-    ready.catch(() => undefined);
     // A message to a process that has just exited: its exit is what gets reported.
     child.on('error', () => undefined);
-    return { child, ready };
+    return child;
   };
 
   const promote = () => {
-    const next = spare ?? startSpare();
+    const child = spare ?? startSpare();
     spare = undefined;
-    current = next.child;
-    const child = next.child;
+    current = child;
     child.once('exit', (code, signal) => {
       if (child !== current || stopping) return;
       current = undefined;
@@ -85,21 +84,18 @@ export function superviseReloads(options: ReloadOptions): Supervisor {
   };
 
   const reload = async (changed: readonly string[]) => {
-    if (spare) {
-      const pinned = await spare.ready.catch(() => [] as string[]);
-      const stale = changed.some((file) =>
-        pinned.some((root) => file === root || file.startsWith(`${root}${path.sep}`)),
-      );
-      if (stale || !running(spare.child)) {
-        spare.child.kill('SIGKILL');
-        spare = undefined;
-      }
+    const stale = changed.some((file) =>
+      pinned.some((root) => file === root || file.startsWith(`${root}${path.sep}`)),
+    );
+    if (spare && (stale || !running(spare))) {
+      spare.kill('SIGKILL');
+      spare = undefined;
     }
     const previous = current;
     current = undefined;
     if (previous) {
       previous.kill('SIGTERM');
-      await exited(previous);
+      await released(previous);
     }
     if (!stopping) promote();
   };
@@ -126,7 +122,7 @@ export function superviseReloads(options: ReloadOptions): Supervisor {
       unwatch();
       clearTimeout(timer);
       await reloading;
-      spare?.child.kill('SIGKILL');
+      spare?.kill('SIGKILL');
       const last = current;
       if (!last) return 0;
       last.kill('SIGTERM');
