@@ -7,6 +7,8 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 export interface ReloadOptions {
   timeoutMs?: number;
   pollMs?: number;
+  /** Between a reload and the next edit, as a developer looks at the result before editing again. */
+  pauseMs?: number;
 }
 
 const answers = async (url: string) => {
@@ -49,6 +51,7 @@ export async function editToReload(
   appendFileSync(file, `\n// edit-to-reload probe ${new Date().toISOString()}\n`);
   try {
     const edit = await reloaded;
+    await new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? 0));
     const restored = untilReloaded(url, options);
     writeFileSync(file, original);
     return [edit, await restored];
