@@ -11,7 +11,13 @@ import { parseArgs } from 'node:util';
 import { $ } from 'zx';
 import { loadProject, REPO_ROOT, sourceRevision } from './lib/dev/compose.ts';
 import { inProfiles } from './lib/dev/model.ts';
-import { NATIVE_CONTAINERS, NATIVE_PORTS, nativeEnvironment, nativePlan } from './lib/dev/native.ts';
+import {
+  NATIVE_CONTAINERS,
+  NATIVE_PORTS,
+  nativeEnvironment,
+  nativePlan,
+  unbuiltServices,
+} from './lib/dev/native.ts';
 import { runNative } from './lib/dev/native-run.ts';
 import { up, watchedServices } from './lib/dev/up.ts';
 import { entryPoints, formatTable } from './lib/dev/urls.ts';
@@ -111,6 +117,23 @@ if (plan.missing.length > 0) {
   );
 }
 if (plan.processes.length === 0) process.exit(1);
+for (const service of unbuiltServices(
+  REPO_ROOT,
+  plan.processes.map((p) => p.service),
+)) {
+  console.log(`… ${service}: npm run build -w @telemetry-kit/${service} (its image build does this)`);
+  const built = await $({
+    cwd: REPO_ROOT,
+    nothrow: true,
+    quiet: true,
+  })`npm run build -w @telemetry-kit/${service}`;
+  if (built.exitCode !== 0) {
+    console.error(
+      `✗ ${service} did not build: ${built.stderr.trim().split('\n').at(-1)} — run npm run build -w @telemetry-kit/${service}`,
+    );
+    process.exit(1);
+  }
+}
 const native = runNative(plan.processes);
 const hostPorts = new Map(Object.entries(NATIVE_PORTS));
 console.log(formatTable(entryPoints(stack.started, hostPorts)));

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '@telemetry-kit/observability-config/paths';
@@ -99,4 +99,18 @@ export function nativePlan(repoRoot: string, postgresPort = 5432): NativePlan {
     });
   }
   return { processes, missing };
+}
+
+/**
+ * Services whose package has a build step (`scripts.build`: the web's browser app) and no build output
+ * (dist/) yet: on the host nothing has built them, where their image build would have.
+ */
+export function unbuiltServices(repoRoot: string, services: readonly string[]): string[] {
+  return services.filter((service) => {
+    const dir = path.join(repoRoot, 'services', service);
+    const manifest = path.join(dir, 'package.json');
+    if (!existsSync(manifest)) return false;
+    const { scripts } = JSON.parse(readFileSync(manifest, 'utf8')) as { scripts?: Record<string, string> };
+    return Boolean(scripts?.build) && !existsSync(path.join(dir, 'dist'));
+  });
 }

@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './compose.ts';
 import type { DevService } from './model.ts';
-import { NATIVE_PORTS, nativeEnvironment, nativePlan } from './native.ts';
+import { NATIVE_PORTS, nativeEnvironment, nativePlan, unbuiltServices } from './native.ts';
 import { formatBytes, parseDockerSize } from './units.ts';
 import { entryPoints, formatTable } from './urls.ts';
 
@@ -68,5 +69,25 @@ describe('sizes', () => {
     expect(parseDockerSize('512kB')).toBe(512_000);
     expect(formatBytes(1.5 * 2 ** 30)).toBe('1.5 GiB');
     expect(formatBytes(300 * 2 ** 20)).toBe('300 MiB');
+  });
+});
+
+describe('--native builds what an image build would have', () => {
+  it('names a service with a build step and no dist/, and not one without a build step', () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'native-build-'));
+    try {
+      for (const [service, scripts] of [
+        ['web', { build: 'vite build' }],
+        ['gateway', { start: 'node src/main.ts' }],
+      ] as const) {
+        mkdirSync(path.join(root, 'services', service), { recursive: true });
+        writeFileSync(path.join(root, 'services', service, 'package.json'), JSON.stringify({ scripts }));
+      }
+      expect(unbuiltServices(root, ['web', 'gateway'])).toEqual(['web']);
+      mkdirSync(path.join(root, 'services/web/dist'));
+      expect(unbuiltServices(root, ['web', 'gateway'])).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
