@@ -1,13 +1,14 @@
 // `npm run dev -- --native`: Postgres and the telemetry stack in containers, the Node services on the
-// host under Node's watch mode. Driven as a developer drives it: started, answering on the host ports of the
-// service catalogue, reloading a service when one of its files changes, stopped with Ctrl-C.
+// host under the reload supervisor. Driven as a developer drives it: started, answering on the host ports
+// of the service catalogue, reloading a service when one of its files changes, stopped with Ctrl-C.
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describeWithContainers } from '@telemetry-kit/testkit/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { NATIVE_PORTS } from '../../scripts/lib/dev/native.ts';
+import { RELOADER } from '../../scripts/lib/dev/watch.ts';
 import { devDown, root } from './dev-stack.ts';
 
 const READY = 'Ctrl-C stops the services on the host';
@@ -51,7 +52,7 @@ describeWithContainers(
     }, 120_000);
 
     it('answers on the host ports the service catalogue gives the services', async () => {
-      for (const service of ['gateway', 'marketplace', 'rituals']) {
+      for (const service of ['gateway', 'marketplace', 'rituals', 'web']) {
         const port = NATIVE_PORTS[service];
         await expect
           .poll(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status, {
@@ -98,6 +99,10 @@ describeWithContainers(
           },
         )
         .toBeUndefined();
+      // Neither a supervisor nor a service's spare outlives Ctrl-C (as started from the workspace root).
+      const processes = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n');
+      expect(processes.filter((line) => line.startsWith(`node ${RELOADER} `))).toEqual([]);
+      expect(processes.filter((line) => line.includes('reload/spare.ts services/'))).toEqual([]);
     });
   },
 );
