@@ -155,6 +155,12 @@ export async function run(): Promise<void> {
   if (!(await watch.ready))
     throw new Error('docker compose watch ended before it watched — npm run dev -- --watch shows why');
   const inContainers = await reloads(`http://127.0.0.1:${hostPort(watched.started, 'gateway')}/healthz`);
+  // The same components under --watch: each Node service with its supervisor and its spare.
+  await sleep(PAUSE_MS);
+  const watching = (await labelledContainers(projectName())).filter((c) => c.state === 'running');
+  const watchMemory = await memoryByContainer(watching.map((c) => c.name));
+  const totalWatching = round([...watchMemory.values()].reduce((sum, bytes) => sum + bytes, 0) / 2 ** 20);
+  console.log(`  idle memory under --watch: ${totalWatching} MiB`);
   watch.stop();
   await watch.finished;
   console.log(`  edit to reload, in containers: ${listed(inContainers)} ms`);
@@ -177,7 +183,7 @@ export async function run(): Promise<void> {
       '`npm run dev -- --watch` (compose develop.watch sync, service-kit reload supervisor) and on the host under `--native` (the same supervisor). ' +
       'Toolchain checks: `scripts/toolchain.sh true` with everything installed, median of 5. ' +
       `Idle memory: \`docker stats\` ${IDLE_SETTLE_MS / 1000} s ` +
-      'after the last start, per container. Components whose images are missing on the machine are left out ' +
+      'after the last start, per container (idle_memory_total_mib_watch: the same under --watch, after the edits, each Node service with its reload supervisor and spare). Components whose images are missing on the machine are left out ' +
       '(listed under components_left_out); idle_memory_full_stack_estimate_mib adds the memory limit compose ' +
       'gives each of them to the measured total.',
     figures: {
@@ -188,6 +194,7 @@ export async function run(): Promise<void> {
       edit_to_reload_ms_native: medianOrNull(onHost),
       toolchain_check_seconds: round(median(toolchain), 2),
       idle_memory_total_mib: total,
+      idle_memory_total_mib_watch: totalWatching,
       idle_memory_full_stack_estimate_mib: fullStackEstimate,
       ...Object.fromEntries(
         Object.entries(mibByService).map(([service, mib]) => [`idle_memory_mib_${service}`, mib]),
