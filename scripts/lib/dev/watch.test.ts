@@ -16,6 +16,9 @@ describe('npm run dev -- --watch: the compose overlay', () => {
   it('syncs an edit into the running container, whose reload supervisor restarts the service, without a drain', () => {
     const gateway = watchOverlay(REPO_ROOT, ['gateway']).services.gateway;
     expect(gateway?.environment.TELEMETRY_DRAIN_MS).toBe('0');
+    expect(gateway?.deploy.resources.limits.cpus, 'room for the new process beside the draining one').toBe(
+      '2',
+    );
     const synced = gateway?.develop.watch.filter((rule) => rule.action !== 'rebuild') ?? [];
     expect(synced.length).toBeGreaterThan(0);
     for (const rule of synced) expect(rule.action, 'a container restart costs Docker about 1 s').toBe('sync');

@@ -23,6 +23,7 @@ type WatchRule = { action: 'sync'; path: string; target: string } | { action: 'r
 
 interface WatchService {
   command: string[];
+  deploy: { resources: { limits: { cpus: string } } };
   environment: Record<string, string>;
   develop: { watch: WatchRule[] };
 }
@@ -69,6 +70,14 @@ export const RELOAD_ENVIRONMENT = {
   // V8's code cache for what the restarted process loads again unchanged (most of it).
   NODE_COMPILE_CACHE: '/tmp/telemetry-kit-node-compile-cache',
 } as const;
+
+/**
+ * The CPU limit of a watched service's container (compose.yaml gives each service 1). A reload starts
+ * the new process while the last one drains, and the next spare loads right after it: with one CPU the
+ * three queue. Measured on the gateway: an edit reached it in about 1.25–1.45 s with two, 1.35–1.85 s
+ * with one. Under --watch only; the limit the deployments mirror stays 1.
+ */
+export const RELOAD_CPUS = '2';
 
 /**
  * The folders Node loads from a workspace package: the top folder of each target its package.json
@@ -160,7 +169,12 @@ export function watchOverlay(
     const command = reloadingCommand(inImage(RELOADER), reloadFolders(root, service).map(inImage), entry);
     return [
       service,
-      { command, environment: { ...RELOAD_ENVIRONMENT }, develop: { watch: watchRules(root, service) } },
+      {
+        command,
+        deploy: { resources: { limits: { cpus: RELOAD_CPUS } } },
+        environment: { ...RELOAD_ENVIRONMENT },
+        develop: { watch: watchRules(root, service) },
+      },
     ];
   });
   return { services: Object.fromEntries(entries) };
