@@ -64,7 +64,7 @@ const listed = (measured: { times: number[]; failure?: string }) =>
   `${measured.times.map((ms) => ms.toFixed(0)).join(', ') || 'none'}${measured.failure ? ` (then: ${measured.failure})` : ''}`;
 
 /** `npm run dev -- --native` as a developer runs it, until it prints that the services are up. */
-async function startNative(): Promise<{ stop: () => Promise<void> }> {
+async function startNative(): Promise<{ stop: () => Promise<void>; output: () => string }> {
   const child = spawn(path.join(REPO_ROOT, 'node_modules/.bin/tsx'), ['scripts/dev.ts', '--native'], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -83,6 +83,7 @@ async function startNative(): Promise<{ stop: () => Promise<void> }> {
       child.kill('SIGINT');
       await exited;
     },
+    output: () => output,
   };
 }
 
@@ -169,6 +170,13 @@ export async function run(): Promise<void> {
   // ... and on the host (--native, the same supervisor over the same folders).
   const native = await startNative();
   const onHost = await reloads(`http://127.0.0.1:${NATIVE_PORTS.gateway}/healthz`).finally(native.stop);
+  if (onHost.failure) {
+    const gateway = native
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('gateway'));
+    console.log(`  the gateway's last lines on the host:\n${gateway.slice(-20).join('\n')}`);
+  }
   console.log(`  edit to reload, --native: ${listed(onHost)} ms`);
   await down({ volumes: false, log: silent });
 
