@@ -23,9 +23,11 @@ export async function serve(
   // While draining, every answer carries `Connection: close`: a caller (the gateway's connection
   // pool) opens its next request on a new connection, to another replica or to this one's successor,
   // instead of writing it on a kept-alive connection just as the server closes it — a request lost
-  // that way can only be retried when it is idempotent.
-  app.server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
-    if (telemetry.health.draining && !response.headersSent) response.setHeader('connection', 'close');
+  // that way can only be retried when it is idempotent. Ahead of Fastify's own listener: a route
+  // that answers at once (the probes) has sent its headers by the time a later listener runs, and a
+  // caller polling it would keep its connection, and the closed server, alive.
+  app.server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
+    if (telemetry.health.draining) response.setHeader('connection', 'close');
   });
   await app.listen({ port: options.port, host: options.host ?? '0.0.0.0' });
   telemetry.logger.info({ port: options.port }, 'listening');

@@ -17,13 +17,17 @@ const telemetryDraining = (draining: boolean) =>
     installShutdownHandlers() {},
   }) as unknown as Telemetry;
 
-async function connectionHeader(draining: boolean): Promise<string | null> {
+async function connectionHeader(draining: boolean, path = '/listings'): Promise<string | null> {
   const app = Fastify();
   apps.push(app);
   app.get('/listings', async () => ({ listings: [] }));
+  // Answered within the server's request event, as a probe route can be.
+  app.get('/healthz', (_request, reply) => {
+    reply.send('ok');
+  });
   await serve(app, telemetryDraining(draining), { port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
-  const response = await fetch(`http://127.0.0.1:${port}/listings`);
+  const response = await fetch(`http://127.0.0.1:${port}${path}`);
   await response.body?.cancel();
   return response.headers.get('connection');
 }
@@ -35,5 +39,9 @@ describe('serve', () => {
 
   it('closes each connection after its answer while draining, so callers reconnect elsewhere', async () => {
     expect(await connectionHeader(true)).toBe('close');
+  });
+
+  it('closes it after an answer sent at once too: a caller polling the probe does not keep a closed server alive', async () => {
+    expect(await connectionHeader(true, '/healthz')).toBe('close');
   });
 });
