@@ -1,7 +1,6 @@
 // The reload supervisor (`npm run dev -- --watch` in containers, `--native` on the host) with a real
 // service process: a tiny HTTP server in a temporary folder, edited as a developer edits it.
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,14 +9,7 @@ import { watchFolders } from '../src/reload/folders.ts';
 import { preloadPlan } from '../src/reload/preload.ts';
 import type { Supervisor } from '../src/reload/supervisor.ts';
 import { superviseReloads } from '../src/reload/supervisor.ts';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from './fixtures/free-port.ts';
 
 // Answers what answer.mjs and the preload say, with the process's pid and start time; on SIGTERM stops
 // listening and exits 0 after LINGER_MS (a drain and a flush).

@@ -3,21 +3,13 @@
 // job errors as thrown, and on SIGTERM releases what the service registered, last first, then exits 0.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadServiceConfig, serviceEnv } from '../src/config.ts';
+import { freePort } from './fixtures/free-port.ts';
 
 const FIXTURE = path.join(import.meta.dirname, 'fixtures/tiny-service.ts');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function start(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', '@telemetry-kit/telemetry/register', FIXTURE], {
