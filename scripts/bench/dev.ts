@@ -14,7 +14,7 @@ import {
 } from '../lib/dev/compose.ts';
 import type { DevService } from '../lib/dev/model.ts';
 import { NATIVE_PORTS } from '../lib/dev/native.ts';
-import { editToReload } from '../lib/dev/reload.ts';
+import { editToReload, untilAnswering } from '../lib/dev/reload.ts';
 import { up, watchedServices } from '../lib/dev/up.ts';
 import { down, followWatch, memoryByContainer } from '../lib/dev/verbs.ts';
 
@@ -48,6 +48,8 @@ const hostPort = (started: DevService[], service: string) =>
 async function reloads(url: string): Promise<{ times: number[]; failure?: string }> {
   const times: number[] = [];
   try {
+    // An edit to a service still starting would time its start, not a reload.
+    await untilAnswering(url);
     for (let i = 0; i < EDITS; i++) {
       await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
       times.push(...(await editToReload(path.join(REPO_ROOT, EDITED), url, { pauseMs: PAUSE_MS })));

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { editToReload, untilReloaded } from './reload.ts';
+import { editToReload, untilAnswering, untilReloaded } from './reload.ts';
 
 const servers: http.Server[] = [];
 afterEach(() => {
@@ -51,5 +51,17 @@ describe('measuring an edit until the service answers from the restarted process
     const server = await serve(() => 200);
     await expect(editToReload(file, urlOf(server), { timeoutMs: 300 })).rejects.toThrow();
     expect(readFileSync(file, 'utf8')).toBe('export const answer = 42;\n');
+  });
+
+  it('waits for a service still starting to answer before the first edit', async () => {
+    const server = await serve(() => 503);
+    await expect(untilAnswering(urlOf(server), { timeoutMs: 300, pollMs: 20 })).rejects.toThrow(
+      /did not answer 200/,
+    );
+    let status = 503;
+    setTimeout(() => (status = 200), 100);
+    const ready = await serve(() => status);
+    await untilAnswering(urlOf(ready), { timeoutMs: 5_000, pollMs: 20 });
+    expect(status).toBe(200);
   });
 });

@@ -21,6 +21,17 @@ const answers = async (url: string) => {
   }
 };
 
+/** Waits for `url` to answer 200 (a service that has started). */
+export async function untilAnswering(url: string, options: ReloadOptions = {}): Promise<void> {
+  const { timeoutMs = 120_000, pollMs = 200 } = options;
+  const started = performance.now();
+  while (!(await answers(url))) {
+    if (performance.now() - started > timeoutMs)
+      throw new Error(`${url} did not answer 200 within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
 /** Waits for `url` to answer 200 after a gap that started after now; returns the milliseconds. */
 export async function untilReloaded(url: string, options: ReloadOptions = {}): Promise<number> {
   const { timeoutMs = 60_000, pollMs = 20 } = options;
