@@ -1,7 +1,7 @@
 // What an image is built from and the content hash that names it. Kept apart from the builder
 // (image-build.ts) so that reading it loads no testcontainers: `npm run dev` hashes on every run.
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export interface ImageBuildRequest {
@@ -23,8 +23,10 @@ const IGNORED_DIRS = new Set(['node_modules', '.git', '.toolchain', 'dist', 'cov
 /** The file packages/telemetry/build.ts writes into dist/: the hash of the sources it bundled. */
 const BUNDLE_SOURCE_HASH = 'source-hash';
 
-async function* filesUnder(root: string, relative: string): AsyncGenerator<string> {
-  const entries = await readdir(path.join(root, relative), { withFileTypes: true });
+// Synchronous reads: a few hundred small files, hashed on every `npm run dev`, are read several times
+// faster without a promise and a thread-pool hop each.
+function* filesUnder(root: string, relative: string): Generator<string> {
+  const entries = readdirSync(path.join(root, relative), { withFileTypes: true });
   entries.sort((a, b) => a.name.localeCompare(b.name));
   for (const entry of entries) {
     const child = path.join(relative, entry.name);
@@ -32,7 +34,7 @@ async function* filesUnder(root: string, relative: string): AsyncGenerator<strin
       if (!IGNORED_DIRS.has(entry.name)) yield* filesUnder(root, child);
       // A bundle the image copies in counts by what it was built from (packages/telemetry/dist): an
       // image built before the bundle was rebuilt is not reused after it.
-      else if (entry.name === 'dist' && (await readdir(path.join(root, child))).includes(BUNDLE_SOURCE_HASH))
+      else if (entry.name === 'dist' && readdirSync(path.join(root, child)).includes(BUNDLE_SOURCE_HASH))
         yield path.join(child, BUNDLE_SOURCE_HASH);
     } else if (entry.isFile()) {
       yield child;
@@ -52,14 +54,16 @@ export async function buildInputsHash(request: ImageBuildRequest, buildArgs: Rec
   );
   for (const input of request.inputs ?? ['.']) {
     const absolute = path.join(request.context, input);
-    const stat = await readdir(absolute).then(
-      () => 'dir' as const,
-      () => 'file' as const,
-    );
-    const files = stat === 'dir' ? filesUnder(request.context, input) : [input];
-    for await (const file of files) {
+    let isDirectory = true;
+    try {
+      readdirSync(absolute);
+    } catch {
+      isDirectory = false;
+    }
+    const files = isDirectory ? filesUnder(request.context, input) : [input];
+    for (const file of files) {
       hash.update(`${file}\0`);
-      hash.update(await readFile(path.join(request.context, file)));
+      hash.update(readFileSync(path.join(request.context, file)));
     }
   }
   return hash.digest('hex').slice(0, 16);
