@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { $ } from 'zx';
+import { $ } from 'zx/core';
 import { loadProject, REPO_ROOT, sourceRevision } from './lib/dev/compose.ts';
 import { inProfiles } from './lib/dev/model.ts';
 import {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { $ } from 'zx';
+import { $ } from 'zx/core';
 import type { DevProject } from './model.ts';
 import { parseComposeConfig } from './model.ts';
 import { PROBES_COMPOSE_FILE } from './probes.ts';

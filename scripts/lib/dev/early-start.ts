@@ -3,7 +3,7 @@
 // other: they share one advisory lock), `up` starts Postgres first, together with everything that needs
 // no migrated schema, asks the migration table once Postgres answers, and runs only what is behind.
 import { type DatabaseFacts, loadDatabaseFacts } from '@telemetry-kit/observability-config/services';
-import { $ } from 'zx';
+import { $ } from 'zx/core';
 import type { ComposeSelection } from './compose.ts';
 import { composeArgs, labelledContainers, REPO_ROOT } from './compose.ts';
 import type { DevService } from './model.ts';

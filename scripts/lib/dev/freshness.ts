@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadDatabaseFacts } from '@telemetry-kit/observability-config/services';
 import { buildInputsHash, serviceBuildInputs, serviceImageRecipe } from '@telemetry-kit/testkit/workspace';
-import { $ } from 'zx';
+import { $ } from 'zx/core';
 import { migrationFileNames } from '../migrations.ts';
 import { inspectImages, REPO_ROOT } from './compose.ts';
 import type { DevService } from './model.ts';

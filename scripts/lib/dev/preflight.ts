@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { $ } from 'zx';
+import { $ } from 'zx/core';
 import type { DevService, PublishedPort } from './model.ts';
 import { isPortTaken, processHoldingPort } from './ports.ts';
 import { formatBytes } from './units.ts';

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { $ } from 'zx';
+import { $ } from 'zx/core';
 
 /** Written by `up()` when the engine has start_interval, removed when it has not; .dev/ is ignored by git. */
 export const PROBES_COMPOSE_FILE = '.dev/compose.probes.json';

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { pinnedImage } from '@telemetry-kit/observability-config/pins';
 import { loadServiceCatalogue } from '@telemetry-kit/observability-config/services';
 import { writeActiveTargets } from '@telemetry-kit/testkit/workspace';
-import type { ProcessPromise } from 'zx';
-import { $ } from 'zx';
+import type { ProcessPromise } from 'zx/core';
+import { $ } from 'zx/core';
 import type { ComposeSelection } from './compose.ts';
 import {
   ACTIVE_TARGETS_DIR,

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
-import { $ } from 'zx';
+import { $ } from 'zx/core';
 import { composeArgs, labelledContainers, loadProject, projectName } from './compose.ts';
 import { parseDockerSize } from './units.ts';
 import { ENTRY_POINTS } from './urls.ts';
