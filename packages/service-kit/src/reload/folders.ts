@@ -53,14 +53,15 @@ export function watchFolders(folders: readonly string[], onChange: (file: string
   };
   // The parents only for a watched folder made again: a top folder's watch dies with it.
   const parents = new Map<string, FSWatcher>();
-  for (const folder of folders.map((f) => path.resolve(f))) {
+  const resolved = folders.map((f) => path.resolve(f));
+  for (const folder of resolved) {
     add(folder);
     const parent = path.dirname(folder);
     if (parents.has(parent)) continue;
     try {
       const watcher = watch(parent, (_event, name) => {
         const again = path.join(parent, name?.toString() ?? '');
-        if (!folders.some((f) => path.resolve(f) === again) || !isDirectory(again)) return;
+        if (!resolved.includes(again) || !isDirectory(again)) return;
         forget(again);
         add(again);
         onChange(again);

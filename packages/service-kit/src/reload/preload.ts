@@ -1,5 +1,5 @@
 // What a spare process (spare.ts) loads before it is told to go, and so which edits make it stale.
-// Both the supervisor and the spare compute it, from the package.json files: no message to wait for.
+// The supervisor computes it once, from the package.json files, and hands each spare its packages.
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,16 +1,16 @@
-// A service process started ahead of the next edit (`node [options] spare.ts <entry>`, by the reload
-// supervisor). It loads what an edit to the service cannot change: the --import preloads (the
-// telemetry SDK, whose loader hook must come first) and the service's dependencies (preload.ts). Told
-// to go, it imports the entry, so a reload pays only for the service's own modules. Measured on the
-// gateway: about 1.1 s from a cold start to listening, a third of that from a spare.
+// A service process started ahead of the next edit (by the reload supervisor, as `node [options]
+// spare.ts <entry> <package>…`). It loads what an edit to the service cannot change: the --import
+// preloads (the telemetry SDK, whose loader hook must come first) and the service's dependencies
+// (preload.ts). Told to go, it imports the entry, so a reload pays only for the service's own
+// modules. Measured on the gateway: about 1.1 s from a cold start to listening, a third of that from
+// a spare.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SpareMessage, SupervisorMessage } from './preload.ts';
-import { preloadPlan } from './preload.ts';
 
-const entry = process.argv[2];
+const [entry, ...packages] = process.argv.slice(2);
 if (!entry || !process.send) {
-  console.error('usage: started by the reload supervisor as `node [options] spare.ts <entry>`');
+  console.error('usage: started by the reload supervisor as `node [options] spare.ts <entry> <package>…`');
   process.exit(2);
 }
 let started = false;
@@ -19,9 +19,8 @@ const go = new Promise<void>((resolve) =>
 );
 // The supervisor gone: a spare has nothing to finish; a started service shuts down as on SIGTERM.
 process.on('disconnect', () => (started ? process.kill(process.pid, 'SIGTERM') : process.exit(0)));
-// Bare imports resolve from here, the workspace root's node_modules, where npm hoists them. One that
-// fails to load here loads on go instead, as it would without a spare.
-const { packages } = preloadPlan(entry, process.execArgv);
+// The supervisor's preload plan. Bare imports resolve from here, the workspace root's node_modules,
+// where npm hoists them. One that fails to load here loads on go instead, as it would without a spare.
 await Promise.all(packages.map((name) => import(name).catch(() => undefined)));
 await go;
 started = true;

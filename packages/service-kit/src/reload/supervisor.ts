@@ -51,11 +51,11 @@ export function superviseReloads(options: ReloadOptions): Supervisor {
   const cwd = options.cwd ?? process.cwd();
   let current: ChildProcess | undefined;
   let spare: ChildProcess | undefined;
-  const { pinned } = preloadPlan(options.entry, options.nodeOptions, cwd);
+  const { packages, pinned } = preloadPlan(options.entry, options.nodeOptions, cwd);
   let stopping = false;
 
   const startSpare = (): ChildProcess => {
-    const child = fork(SPARE, [options.entry], {
+    const child = fork(SPARE, [options.entry, ...packages], {
       cwd,
       env: options.env ?? process.env,
       execArgv: [...options.nodeOptions],
