@@ -1,6 +1,6 @@
-// `npm run dev -- --watch`: the services in their containers, an edit on the host synced in (compose
-// develop.watch) and the service restarted on it by its reload supervisor, with no image build and no
-// container restart. Driven as a developer drives it: started, edited, stopped with Ctrl-C (the stack
+// `npm run dev -- --watch`: the services in their containers, an edit on the host seen in them (the
+// sources are mounted) and the service restarted on it by its reload supervisor, with no image build
+// and no container restart. Driven as a developer drives it: started, edited, stopped with Ctrl-C (the stack
 // keeps running), taken down.
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
@@ -72,7 +72,7 @@ describeWithContainers(
       await devDown();
     }, 120_000);
 
-    it('syncs an edit into the container and answers from the restarted service, with no image built', async () => {
+    it('shows an edit in the container and answers from the restarted service, with no image built', async () => {
       const container = await gatewayContainer();
       const image = await inspect(container, '{{.Image}}');
       const startedAt = await inspect(container, '{{.State.StartedAt}}');

@@ -22,7 +22,7 @@ export const ACTIVE_TARGETS_DIR = path.join(REPO_ROOT, '.dev/prometheus-targets'
 export interface ComposeSelection {
   profiles?: readonly string[];
   native?: boolean;
-  /** `--watch`: the overlay that syncs edits into the services and restarts them (compose develop.watch). */
+  /** `--watch`: the overlay that mounts the sources into the services, which restart on an edit. */
   watch?: boolean;
 }
 

@@ -102,9 +102,9 @@ export async function logs(
 }
 
 /**
- * `npm run dev -- --watch`, once `up` has started the services under the watch overlay: compose syncs
- * each edit into its container and restarts it until Ctrl-C, which stops the
- * watching only; the containers keep running.
+ * `npm run dev -- --watch`, once `up` has started the services under the watch overlay: compose
+ * rebuilds an image whose manifest, lock or Dockerfile changed, until Ctrl-C, which stops the watching
+ * only; the containers keep running (and keep reloading on edits, which their mounts bring in).
  */
 export function followWatch(services: readonly string[], log: (line: string) => void = console.log) {
   // Its own process group, signalled whole: the docker CLI does not pass a signal on to the compose

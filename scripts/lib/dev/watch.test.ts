@@ -13,18 +13,19 @@ import {
 } from './watch.ts';
 
 describe('npm run dev -- --watch: the compose overlay', () => {
-  it('syncs an edit into the running container, whose reload supervisor restarts the service, without a drain', () => {
+  it('mounts the sources into the running container, whose reload supervisor restarts the service, without a drain', () => {
     const gateway = watchOverlay(REPO_ROOT, ['gateway']).services.gateway;
     expect(gateway?.environment.TELEMETRY_DRAIN_MS).toBe('0');
     expect(gateway?.deploy.resources.limits.cpus, 'room for the new process beside the draining one').toBe(
       '2',
     );
-    const synced = gateway?.develop.watch.filter((rule) => rule.action !== 'rebuild') ?? [];
-    expect(synced.length).toBeGreaterThan(0);
-    for (const rule of synced) expect(rule.action, 'a container restart costs Docker about 1 s').toBe('sync');
+    const mounted = gateway?.volumes.map((mount) => mount.target) ?? [];
+    expect(mounted.length).toBeGreaterThan(0);
+    // Only rebuilds are left to compose's watch: its sync waited 0.5 s for quiet, then copied.
+    expect(gateway?.develop.watch.every((rule) => rule.action === 'rebuild')).toBe(true);
     expect(gateway?.command.slice(0, 2)).toEqual(['node', `/app/${RELOADER}`]);
     const watched = gateway?.command.filter((a) => a.startsWith('--watch-path=')).map((a) => a.slice(13));
-    expect(watched?.sort()).toEqual(synced.map((rule) => 'target' in rule && rule.target).sort());
+    expect(watched?.sort()).toEqual(mounted.sort());
     // The image's own command (services/Dockerfile CMD), from its working directory.
     expect(gateway?.command.slice(-4)).toEqual([
       '--',
@@ -34,17 +35,17 @@ describe('npm run dev -- --watch: the compose overlay', () => {
     ]);
   });
 
-  it('under --native, the supervisor watches the same folders the containers are synced from', () => {
-    const synced = watchOverlay(REPO_ROOT, ['gateway'])
-      .services.gateway?.develop.watch.filter((rule) => rule.action !== 'rebuild')
-      .map((rule) => path.relative(REPO_ROOT, rule.path));
+  it('under --native, the supervisor watches the same folders the containers mount', () => {
+    const mounted = watchOverlay(REPO_ROOT, ['gateway']).services.gateway?.volumes.map((mount) =>
+      path.relative(REPO_ROOT, mount.source),
+    );
     const command = reloadingCommand(
       RELOADER,
       reloadFolders(REPO_ROOT, 'gateway'),
       'services/gateway/src/main.ts',
     );
     const watched = command.filter((a) => a.startsWith('--watch-path=')).map((a) => a.slice(13));
-    expect(watched.sort()).toEqual(synced?.sort());
+    expect(watched.sort()).toEqual(mounted?.sort());
     expect(RELOADER).toBe('packages/service-kit/src/reload/main.ts');
     expect(command.slice(-3)).toEqual([
       '--import',
@@ -53,38 +54,44 @@ describe('npm run dev -- --watch: the compose overlay', () => {
     ]);
   });
 
-  it('syncs the folders Node loads: a bundled library by its dist/, one run from source by its src/', () => {
+  it('mounts the folders Node loads: a bundled library by its dist/, one run from source by its src/', () => {
     expect(loadedFolders(REPO_ROOT, 'packages/telemetry')).toEqual(['dist']);
     expect(loadedFolders(REPO_ROOT, 'packages/service-kit')).toEqual(['src']);
     expect(loadedFolders(REPO_ROOT, 'services/gateway')).toEqual(['src']);
   });
 
-  it('syncs only what the image holds: the service and its production dependencies, not its dev ones', () => {
+  it('mounts only what the image holds: the service and its production dependencies, not its dev ones', () => {
     const folders = runtimeFolders(REPO_ROOT, 'gateway');
     expect(folders).toEqual(['packages/service-kit', 'packages/telemetry', 'services/gateway']);
     expect(folders).not.toContain('packages/testkit');
   });
 
-  it('maps each synced folder to its place under /app and rebuilds on a manifest, the lock or the Dockerfile', () => {
+  it('mounts each folder read-only at its place under /app and rebuilds on a manifest, the lock or the Dockerfile', () => {
     const gateway = watchOverlay(REPO_ROOT, ['gateway']).services.gateway;
-    const rules = gateway?.develop.watch ?? [];
-    expect(rules).toContainEqual({
-      action: 'sync',
-      path: path.join(REPO_ROOT, 'services/gateway/src'),
+    expect(gateway?.volumes).toContainEqual({
+      type: 'bind',
+      source: path.join(REPO_ROOT, 'services/gateway/src'),
       target: '/app/services/gateway/src',
+      read_only: true,
     });
-    expect(rules).toContainEqual({
-      action: 'sync',
-      path: path.join(REPO_ROOT, 'packages/telemetry/dist'),
+    expect(gateway?.volumes).toContainEqual({
+      type: 'bind',
+      source: path.join(REPO_ROOT, 'packages/telemetry/dist'),
       target: '/app/packages/telemetry/dist',
+      read_only: true,
     });
-    const rebuilt = rules.filter((r) => r.action === 'rebuild').map((r) => path.relative(REPO_ROOT, r.path));
+    const rules = gateway?.develop.watch ?? [];
+    const rebuilt = rules.map((r) => path.relative(REPO_ROOT, r.path));
     expect(rebuilt).toEqual(
       expect.arrayContaining(['package-lock.json', 'services/Dockerfile', 'services/gateway/package.json']),
     );
-    // The web app's browser code is bundled at build time: an edit there rebuilds, it is not synced.
-    const web = watchOverlay(REPO_ROOT, ['web']).services.web?.develop.watch ?? [];
-    expect(web).toContainEqual({ action: 'rebuild', path: path.join(REPO_ROOT, 'services/web/browser') });
+    // The web app's browser code is bundled at build time: an edit there rebuilds, it is not mounted.
+    const web = watchOverlay(REPO_ROOT, ['web']).services.web;
+    expect(web?.develop.watch).toContainEqual({
+      action: 'rebuild',
+      path: path.join(REPO_ROOT, 'services/web/browser'),
+    });
+    expect(web?.volumes.map((mount) => mount.target)).not.toContain('/app/services/web/browser');
   });
 });
 

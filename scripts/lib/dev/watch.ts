@@ -1,13 +1,15 @@
 // `npm run dev -- --watch`: the containerised services reload on an edit, without an image build.
-// An overlay compose file gives each Node service compose's develop.watch: the folders Node loads are
-// synced from the host into the container (`sync`), where the service runs under service-kit's reload
-// supervisor, which restarts it from a warm spare process on the synced edit; a change to what the
-// image build uses (a manifest, the lock, the Dockerfile) rebuilds it. `docker compose watch --no-up`
-// keeps doing so until Ctrl-C. `--native` runs the same supervisor on the host.
+// An overlay compose file mounts the folders Node loads of each Node service from the host, read-only,
+// over the image's copies; the service runs under service-kit's reload supervisor, which restarts it
+// from a warm spare process on an edit. compose's develop.watch rebuilds the image on a change to what
+// its build uses (a manifest, the lock, the Dockerfile); `docker compose watch --no-up` keeps doing so
+// until Ctrl-C. `--native` runs the same supervisor on the host.
 //
-// Not `sync+restart`: restarting the container took Docker 20.10 about 1 s before Node even started.
-// Not Node's watch mode: in the container it saw the first two of compose's file replacements and none
-// after them, and it starts each process cold.
+// Not develop.watch's `sync`: it waits for 0.5 s without events (compose's quietPeriod, fixed), then
+// copies the files in through the engine; an edit took about 1.5 s to reach the gateway that way, half
+// a second with the mount. Not `sync+restart`: restarting the container took Docker 20.10 about 1 s
+// before Node even started. Not Node's watch mode: in the container it missed compose's file
+// replacements after the second, and it starts each process cold.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,12 +21,21 @@ export const WATCH_COMPOSE_FILE = '.dev/compose.watch.json';
 /** Where the images keep the workspace (services/Dockerfile WORKDIR /app). */
 const IMAGE_ROOT = '/app';
 
-type WatchRule = { action: 'sync'; path: string; target: string } | { action: 'rebuild'; path: string };
+type WatchRule = { action: 'rebuild'; path: string };
+
+/** A folder of the host mounted over the image's copy (compose's long volume syntax). */
+interface SourceMount {
+  type: 'bind';
+  source: string;
+  target: string;
+  read_only: true;
+}
 
 interface WatchService {
   command: string[];
   deploy: { resources: { limits: { cpus: string } } };
   environment: Record<string, string>;
+  volumes: SourceMount[];
   develop: { watch: WatchRule[] };
 }
 
@@ -130,22 +141,29 @@ export function reloadFolders(root: string, service: string): string[] {
 const NOT_IN_IMAGE = new Set(['src', 'test', 'node_modules', 'dist', 'README.md', 'tsconfig.json']);
 
 /**
- * develop.watch for one service: sync what Node loads (the supervisor restarts the service on it);
- * rebuild the image when a manifest,
- * the lock, the Dockerfile or anything else of the service's folder that the build uses changes.
+ * The folders Node loads of a service, mounted read-only from the host over the image's copies: an edit
+ * is in the container the moment it is written (the supervisor restarts the service on it).
+ */
+export function sourceMounts(root: string, service: string): SourceMount[] {
+  return reloadFolders(root, service).map((folder) => ({
+    type: 'bind' as const,
+    source: path.join(root, folder),
+    target: path.posix.join(IMAGE_ROOT, folder),
+    read_only: true as const,
+  }));
+}
+
+/**
+ * develop.watch for one service: rebuild the image when a manifest, the lock, the Dockerfile or anything
+ * else of the service's folder that the build uses changes.
  */
 export function watchRules(root: string, service: string): WatchRule[] {
   const folders = runtimeFolders(root, service);
-  const sync: WatchRule[] = reloadFolders(root, service).map((folder) => ({
-    action: 'sync' as const,
-    path: path.join(root, folder),
-    target: path.posix.join(IMAGE_ROOT, folder),
-  }));
   const own = path.join('services', service);
   const buildOnly = readdirSync(path.join(root, own))
     .filter((entry) => !NOT_IN_IMAGE.has(entry) && entry !== 'package.json')
     .map((entry) => path.join(own, entry));
-  const rebuild: WatchRule[] = [
+  return [
     ...folders.map((dir) => path.join(dir, 'package.json')),
     ...buildOnly,
     'package-lock.json',
@@ -153,7 +171,6 @@ export function watchRules(root: string, service: string): WatchRule[] {
   ]
     .filter((file) => existsSync(path.join(root, file)))
     .map((file) => ({ action: 'rebuild' as const, path: path.join(root, file) }));
-  return [...sync, ...rebuild];
 }
 
 /** The overlay for the long-running built services (one-shots such as migrations are not watched). */
@@ -165,14 +182,19 @@ export function watchOverlay(
     const entry = entryFile(path.join(root, 'services', service));
     if (!entry)
       throw new Error(`--watch: no entry module in services/${service} (${ENTRY_CANDIDATES.join(', ')})`);
-    const inImage = (folder: string) => path.posix.join(IMAGE_ROOT, folder);
-    const command = reloadingCommand(inImage(RELOADER), reloadFolders(root, service).map(inImage), entry);
+    const volumes = sourceMounts(root, service);
+    const command = reloadingCommand(
+      path.posix.join(IMAGE_ROOT, RELOADER),
+      volumes.map((mount) => mount.target),
+      entry,
+    );
     return [
       service,
       {
         command,
         deploy: { resources: { limits: { cpus: RELOAD_CPUS } } },
         environment: { ...RELOAD_ENVIRONMENT },
+        volumes,
         develop: { watch: watchRules(root, service) },
       },
     ];

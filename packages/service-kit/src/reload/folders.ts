@@ -1,7 +1,7 @@
 // Watches folders for edits with one inotify watch per directory (fs.watch, not recursive). A watch on
 // a directory survives what replaces the files in it: an editor's atomic save (a new file renamed over
-// the old) and compose's develop.watch sync (each file unpacked anew from a tar). Node's own watch
-// mode lost such replacements in a container after the second one.
+// the old), or a copy unpacked anew from a tar (compose's develop.watch sync). Node's own watch mode
+// lost such replacements in a container after the second one.
 import type { FSWatcher } from 'node:fs';
 import { readdirSync, statSync, watch } from 'node:fs';
 import path from 'node:path';

@@ -1,6 +1,6 @@
 // Restarts a service on an edit, from a spare process that has already loaded what an edit cannot
-// change (see spare.ts). `npm run dev -- --watch` runs it in each service's container (compose syncs
-// the edit in, with no container restart: Docker 20.10 alone takes about 1 s to restart one) and
+// change (see spare.ts). `npm run dev -- --watch` runs it in each service's container (the sources are
+// mounted from the host; no container restart: Docker 20.10 alone takes about 1 s to restart one) and
 // `--native` on the host.
 import type { ChildProcess } from 'node:child_process';
 import { fork } from 'node:child_process';
