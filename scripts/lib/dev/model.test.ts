@@ -15,6 +15,7 @@ describe('reading docker compose config --format json', () => {
         image: 'telemetry-kit/gateway:dev',
         build: { context: '/repo', dockerfile: 'services/gateway/Dockerfile' },
         ports: [{ host_ip: '127.0.0.1', target: 8080, published: '8081' }],
+        environment: { PORT: '8080', UNSET: null },
         depends_on: { migrate: { condition: 'service_completed_successfully', required: true } },
         deploy: { resources: { limits: { memory: '268435456' }, reservations: { memory: 67108864 } } },
       },
@@ -22,8 +23,9 @@ describe('reading docker compose config --format json', () => {
     },
   };
 
-  it('takes published ports, the Dockerfile path and memory figures as compose resolved them', () => {
+  it('takes published ports, the environment, the Dockerfile path and memory figures as compose resolved them', () => {
     const [gateway] = parseComposeConfig(config).services;
+    expect(gateway?.environment).toEqual({ PORT: '8080' });
     expect(gateway).toMatchObject({
       name: 'gateway',
       dockerfile: '/repo/services/gateway/Dockerfile',

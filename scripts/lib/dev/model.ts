@@ -21,6 +21,8 @@ export interface DevService {
   dependsOn: string[];
   /** The command override, if any. */
   command?: string[];
+  /** Its environment as resolved (a variable set without a value is left out). */
+  environment?: Record<string, string>;
   /** Exits 0 when done (others wait for service_completed_successfully); never "healthy". */
   oneShot: boolean;
   memoryLimitBytes: number;
@@ -38,6 +40,7 @@ const composeConfigSchema = z.object({
       profiles: z.array(z.string()).optional(),
       image: z.string().optional(),
       command: z.array(z.string()).nullable().optional(),
+      environment: z.record(z.string(), z.string().nullable()).optional(),
       build: z.object({ context: z.string(), dockerfile: z.string().optional() }).optional(),
       ports: z
         .array(
@@ -98,6 +101,15 @@ export function parseComposeConfig(json: unknown): DevProject {
         })),
       dependsOn: Object.keys(service.depends_on ?? {}),
       ...(service.command ? { command: service.command } : {}),
+      ...(service.environment
+        ? {
+            environment: Object.fromEntries(
+              Object.entries(service.environment).filter(
+                (entry): entry is [string, string] => entry[1] !== null,
+              ),
+            ),
+          }
+        : {}),
       oneShot: oneShots.has(name),
       memoryLimitBytes: service.deploy?.resources?.limits?.memory ?? 0,
       memoryReservationBytes: service.deploy?.resources?.reservations?.memory ?? 0,
