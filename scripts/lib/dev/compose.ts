@@ -134,7 +134,7 @@ export function projectName(): string {
 /** Every container of a compose project, running or not, by its label: what `docker compose ps --all` lists, faster. */
 export async function labelledContainers(project: string): Promise<ContainerStatus[]> {
   const result =
-    await quiet`docker ps --all --filter ${`label=com.docker.compose.project=${project}`} --format ${'{{json .}}'}`;
+    await quiet`docker ps --all --no-trunc --filter ${`label=com.docker.compose.project=${project}`} --format ${'{{json .}}'}`;
   return result.exitCode === 0 ? parseDockerPs(result.stdout) : [];
 }
 

@@ -4,15 +4,13 @@
 // started with.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadDatabaseFacts } from '@telemetry-kit/observability-config/services';
 import { buildInputsHash, serviceBuildInputs, serviceImageRecipe } from '@telemetry-kit/testkit/workspace';
-import { $ } from 'zx/core';
 import { migrationFileNames } from '../migrations.ts';
 import { inspectImages, REPO_ROOT } from './compose.ts';
+import type { DatabaseAddress } from './database.ts';
+import { DATABASE_SERVICE, withDatabase } from './database.ts';
 import type { DevService } from './model.ts';
 import type { ContainerStatus } from './progress.ts';
-
-const quiet = $({ quiet: true, nothrow: true });
 
 /** The image label compose's build sets (compose.yaml `labels`) from SOURCE_HASH_<SERVICE>. */
 export const SOURCE_HASH_LABEL = 'org.telemetry-kit.source-hash';
@@ -72,33 +70,33 @@ export function migrationNames(service: string, root = REPO_ROOT): string[] {
 
 /**
  * Which migration one-shots (`<service>-migrate`) have nothing to do: every migration of the service is
- * in its schema's migration table. One `psql` in the running postgres container answers for all.
+ * in its schema's migration table. One query over postgres's published port answers for all, asked only
+ * of this project's running postgres container.
  */
 export async function migrationsAtHead(
   oneShots: DevService[],
   containers: ContainerStatus[],
+  database: DatabaseAddress | undefined,
   root = REPO_ROOT,
 ): Promise<Set<string>> {
   const atHead = new Set<string>();
-  const postgres = containers.find((c) => c.service === 'postgres' && c.state === 'running');
-  if (!postgres) return atHead;
-  const database = loadDatabaseFacts(root);
+  const running = containers.some((c) => c.service === DATABASE_SERVICE && c.state === 'running');
+  if (!running || !database) return atHead;
   const schemas = oneShots
     .map((s) => s.name.replace(/-migrate$/, ''))
     .filter((s) => migrationNames(s, root).length);
   if (schemas.length === 0) return atHead;
   const query = schemas
-    .map((schema) => `select '${schema}', name from ${schema}.pgmigrations`)
+    .map((schema) => `select '${schema}' as schema, name from ${schema}.pgmigrations`)
     .join(' union all ');
   // One schema missing its table fails the query: then nothing counts as at head, and the one-shots run.
-  const result =
-    await quiet`docker exec ${postgres.name} psql -U ${database.owner} -d ${database.database} -tA -F ${'\t'} -c ${query}`;
-  if (result.exitCode !== 0) return atHead;
+  const rows = await withDatabase(
+    database,
+    async (client) => (await client.query<{ schema: string; name: string }>(query)).rows,
+  );
+  if (!rows) return atHead;
   const applied = new Map<string, Set<string>>();
-  for (const line of result.stdout.trim().split('\n')) {
-    const [schema, name] = line.split('\t');
-    if (schema && name) applied.set(schema, (applied.get(schema) ?? new Set()).add(name));
-  }
+  for (const { schema, name } of rows) applied.set(schema, (applied.get(schema) ?? new Set()).add(name));
   for (const schema of schemas) {
     if (migrationNames(schema, root).every((m) => applied.get(schema)?.has(m)))
       atHead.add(`${schema}-migrate`);
@@ -106,12 +104,21 @@ export async function migrationsAtHead(
   return atHead;
 }
 
-/** A service is up when its container runs (healthy, where it has a healthcheck), a one-shot when it exited 0. */
-export function isUp(service: DevService, containers: ContainerStatus[]): boolean {
+/**
+ * A service is up when its container runs healthy (or has no healthcheck, or is still starting by
+ * Docker's count but answered its readiness probe: `answering`), a one-shot when it exited 0.
+ */
+export function isUp(
+  service: DevService,
+  containers: ContainerStatus[],
+  answering: ReadonlySet<string> = new Set(),
+): boolean {
   const container = containers.find((c) => c.service === service.name);
   if (!container) return false;
   if (service.oneShot) return container.state === 'exited' && container.exitCode === 0;
-  return container.state === 'running' && (container.health === '' || container.health === 'healthy');
+  if (container.state !== 'running') return false;
+  if (container.health === 'starting') return answering.has(service.name);
+  return container.health === '' || container.health === 'healthy';
 }
 
 /** Where the last successful `up` records the configuration it started (.dev/, ignored by git). */

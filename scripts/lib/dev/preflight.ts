@@ -49,7 +49,7 @@ export function checkComposeVersion(exitCode: number, stdout: string): Preflight
   if (major < 2) {
     return {
       check: 'compose',
-      message: `docker compose ${version} is too old — the dev environment needs compose v2 (profiles, up --wait)`,
+      message: `docker compose ${version} is too old — the dev environment needs compose v2 (profiles, depends_on conditions)`,
     };
   }
   return undefined;

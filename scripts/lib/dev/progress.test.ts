@@ -36,6 +36,13 @@ describe('readiness of a component', () => {
     expect(readiness(status('a', 'exited', '', 137), false)).toBe('waiting');
   });
 
+  it('is ready when its container runs and answered its readiness probe, before Docker probed it', () => {
+    expect(readiness(status('a', 'running', 'starting'), false, false, true)).toBe('ready');
+    // An answer from a container that has since stopped counts for nothing.
+    expect(readiness(status('a', 'exited', '', 1), false, true, true)).toBe('failed');
+    expect(readiness(status('a', 'created'), false, false, true)).toBe('waiting');
+  });
+
   it('is ready for a one-shot only once it exited 0', () => {
     expect(readiness(status('m', 'running'), true)).toBe('waiting');
     expect(readiness(status('m', 'exited', '', 0), true)).toBe('ready');
@@ -57,6 +64,26 @@ describe('startup progress', () => {
     expect(first).toEqual([{ service: 'prometheus', readiness: 'ready', seconds: 3.5, detail: 'healthy' }]);
     expect(progress.update([status('prometheus', 'running', 'healthy')], 5_000)).toEqual([]);
     expect(progress.pending()).toEqual(['migrate']);
+  });
+
+  it('says "ready" for a component seen ready by its probe, and stops waiting for what it leaves out', () => {
+    const progress = new StartupProgress(
+      new Map([
+        ['gateway', false],
+        ['gateway-migrate', true],
+      ]),
+      0,
+    );
+    progress.leaveOut(['gateway-migrate']);
+    const [event] = progress.update(
+      [status('gateway', 'running', 'starting')],
+      1_500,
+      false,
+      new Set(['gateway']),
+    );
+    expect(event).toEqual({ service: 'gateway', readiness: 'ready', seconds: 1.5, detail: 'ready' });
+    expect(progress.pending()).toEqual([]);
+    expect(progress.failed()).toEqual([]);
   });
 
   it('names a component that failed and where to look', () => {

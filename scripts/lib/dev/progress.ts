@@ -2,6 +2,8 @@
 export interface ContainerStatus {
   service: string;
   name: string;
+  /** The container's id (`docker ps` reads it; compose's ps lines are not asked for it). */
+  id?: string;
   state: string;
   /** "healthy", "unhealthy", "starting" or "" (no healthcheck). */
   health: string;
@@ -50,6 +52,7 @@ export function parseDockerPs(stdout: string): ContainerStatus[] {
     .map(
       (line) =>
         JSON.parse(line) as {
+          ID: string;
           Names: string;
           State: string;
           Status: string;
@@ -64,6 +67,7 @@ export function parseDockerPs(stdout: string): ContainerStatus[] {
       hostPorts: [...row.Ports.matchAll(/:(\d+)->/g)].map((m) => Number(m[1])),
       service: /(?:^|,)com\.docker\.compose\.service=([^,]+)/.exec(row.Labels)?.[1] ?? '',
       name: row.Names,
+      id: row.ID,
       state: row.State,
       health: /\((healthy|unhealthy|health: starting)\)/.exec(row.Status)?.[1]?.replace('health: ', '') ?? '',
       exitCode: Number(/^Exited \((\d+)\)/.exec(row.Status)?.[1] ?? 0),
@@ -73,12 +77,18 @@ export function parseDockerPs(stdout: string): ContainerStatus[] {
 export type Readiness = 'waiting' | 'ready' | 'failed';
 
 /**
- * Ready = healthy (or running without a healthcheck, or a one-shot that exited 0). While compose is
- * still starting things, `unhealthy` and `exited` are not final: a container left so by an earlier run,
- * or stopped because its configuration changed (137 when it took longer than compose's 10 s), is about
- * to be recreated, and compose itself decides when one has failed for good (`up --wait` ends then).
+ * Ready = healthy, or answering its readiness probe from the host (readiness.ts) before Docker's next
+ * probe says so, or running without a healthcheck, or a one-shot that exited 0. While compose is still
+ * starting things, `unhealthy` and `exited` are not final: a container left so by an earlier run, or
+ * stopped because its configuration changed (137 when it took longer than compose's 10 s), is about to
+ * be recreated. Once compose has started everything, they are.
  */
-export function readiness(status: ContainerStatus | undefined, oneShot: boolean, final = false): Readiness {
+export function readiness(
+  status: ContainerStatus | undefined,
+  oneShot: boolean,
+  final = false,
+  answers = false,
+): Readiness {
   if (!status) return 'waiting';
   if (oneShot) {
     if (status.state === 'exited') return status.exitCode === 0 ? 'ready' : 'failed';
@@ -87,6 +97,7 @@ export function readiness(status: ContainerStatus | undefined, oneShot: boolean,
   if (status.state === 'exited' || status.state === 'dead' || status.health === 'unhealthy')
     return final ? 'failed' : 'waiting';
   if (status.health === 'healthy') return 'ready';
+  if (answers && status.state === 'running') return 'ready';
   if (status.health === '' && status.state === 'running') return 'ready';
   return 'waiting';
 }
@@ -105,6 +116,7 @@ export interface ProgressEvent {
  */
 export class StartupProgress {
   private readonly reported = new Map<string, ProgressEvent>();
+  private readonly left = new Set<string>();
   private readonly services: ReadonlyMap<string, boolean>;
   private readonly startedAt: number;
 
@@ -114,13 +126,21 @@ export class StartupProgress {
     this.startedAt = startedAt;
   }
 
-  /** @param final true once compose has finished: what is not ready then has failed. */
-  update(statuses: ContainerStatus[], now: number, final = false): ProgressEvent[] {
+  /**
+   * @param final true once compose has started everything: a container exited or unhealthy then has failed.
+   * @param answering the services whose container answered its readiness probe just now.
+   */
+  update(
+    statuses: ContainerStatus[],
+    now: number,
+    final = false,
+    answering: ReadonlySet<string> = new Set(),
+  ): ProgressEvent[] {
     const events: ProgressEvent[] = [];
     for (const [service, oneShot] of this.services) {
-      if (this.reported.has(service)) continue;
+      if (this.reported.has(service) || this.left.has(service)) continue;
       const status = statuses.find((s) => s.service === service);
-      const state = readiness(status, oneShot, final);
+      const state = readiness(status, oneShot, final, answering.has(service));
       if (state === 'waiting' || !status) continue;
       const detail =
         state === 'failed'
@@ -129,7 +149,11 @@ export class StartupProgress {
             : status.health || status.state
           : oneShot
             ? 'done'
-            : status.health || 'running';
+            : status.health === ''
+              ? 'running'
+              : status.health === 'healthy'
+                ? 'healthy'
+                : 'ready';
       const event: ProgressEvent = {
         service,
         readiness: state,
@@ -142,13 +166,24 @@ export class StartupProgress {
     return events;
   }
 
+  /** Stops waiting for these components (a migration not run: its schema is at head). */
+  leaveOut(services: readonly string[]): void {
+    for (const service of services) this.left.add(service);
+  }
+
   /** Components not yet ready nor failed. */
   pending(): string[] {
-    return [...this.services.keys()].filter((service) => !this.reported.has(service));
+    return [...this.services.keys()].filter(
+      (service) => !this.reported.has(service) && !this.left.has(service),
+    );
   }
 
   events(): ProgressEvent[] {
     return [...this.reported.values()];
+  }
+
+  failed(): ProgressEvent[] {
+    return this.events().filter((event) => event.readiness === 'failed');
   }
 }
 

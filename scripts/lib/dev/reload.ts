@@ -11,21 +11,22 @@ export interface ReloadOptions {
   pauseMs?: number;
 }
 
-const answers = async (url: string) => {
+/** Whether the URL answers 200 within the timeout. */
+export async function answers200(url: string, timeoutMs = 2_000): Promise<boolean> {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     await response.body?.cancel();
     return response.status === 200;
   } catch {
     return false;
   }
-};
+}
 
 /** Waits for `url` to answer 200 (a service that has started). */
 export async function untilAnswering(url: string, options: ReloadOptions = {}): Promise<void> {
   const { timeoutMs = 120_000, pollMs = 200 } = options;
   const started = performance.now();
-  while (!(await answers(url))) {
+  while (!(await answers200(url))) {
     if (performance.now() - started > timeoutMs)
       throw new Error(`${url} did not answer 200 within ${timeoutMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, pollMs));
@@ -38,7 +39,7 @@ export async function untilReloaded(url: string, options: ReloadOptions = {}): P
   const started = performance.now();
   let gap = false;
   while (performance.now() - started < timeoutMs) {
-    const ok = await answers(url);
+    const ok = await answers200(url);
     if (!ok) gap = true;
     else if (gap) return performance.now() - started;
     await new Promise((resolve) => setTimeout(resolve, pollMs));

@@ -22,6 +22,7 @@ import {
   REPO_ROOT,
   tryPull,
 } from './compose.ts';
+import { DATABASE_SERVICE, databaseAddress, loadPg } from './database.ts';
 import { startBeforeMigrations } from './early-start.ts';
 import {
   imageSourceHashes,
@@ -39,6 +40,8 @@ import { checkMemory, checkPorts, checkToolchain, portHoldersOnThisHost } from '
 import { engineApiVersion, writeProbesOverlay } from './probes.ts';
 import type { ContainerStatus } from './progress.ts';
 import { formatEvent, StartupProgress } from './progress.ts';
+import { ReadinessProber, readinessProbes } from './readiness.ts';
+import { StartupWatch } from './startup.ts';
 import { entryPoints, formatTable } from './urls.ts';
 import { writeWatchOverlay } from './watch.ts';
 
@@ -63,7 +66,7 @@ const fail = (log: (line: string) => void, message: string, exitCode = 1): UpRes
   return { exitCode, started: [], leftOut: [], seconds: 0 };
 };
 
-/** The services `--watch` syncs and restarts: the long-running built ones this `up` starts in containers. */
+/** The services `--watch` reloads: the long-running built ones this `up` starts in containers. */
 export function watchedServices(
   catalogue: ReadonlyArray<{ name: string }>,
   options: Pick<UpOptions, 'exclude'> = {},
@@ -72,13 +75,15 @@ export function watchedServices(
 }
 
 /**
- * `npm run dev`: preflight, pull what can be pulled, build the services, `up --wait` with live
- * progress (each component's start time), then the URLs. Running it again changes nothing that is
- * already up. Ctrl-C while starting stops and removes what had started (volumes are kept).
+ * `npm run dev`: preflight, pull what can be pulled, build the services, `up`, then wait with live
+ * progress (each component's start time, startup.ts) until everything is ready, then the URLs.
+ * Running it again changes nothing that is already up. Ctrl-C while starting stops and removes what had started (volumes are kept).
  */
 export async function up(options: UpOptions = {}): Promise<UpResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const startedAt = Date.now();
+  // Every path asks the database (a re-run, the early start): its client loads while the sources hash.
+  loadPg().catch(() => {});
 
   // Each built image's source hash, which compose's build writes into its label (compose.yaml),
   // computed while the engine and compose are checked.
@@ -113,21 +118,29 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
   const earlyProblem = resolved ? undefined : await checkOnce();
   if (earlyProblem) return fail(log, earlyProblem);
   let project = resolved ?? (await loadProject(options));
+  const prober = new ReadinessProber(readinessProbes(catalogue));
+  let database = databaseAddress(project.services);
   /** The plan, when it is exactly what the last `up` started and all of it is up as it left it. */
-  const unchanged = async (candidate: ReturnType<typeof planStart>, containers: ContainerStatus[]) => {
+  const unchanged = async (
+    candidate: ReturnType<typeof planStart>,
+    containers: ContainerStatus[],
+    labels: Map<string, string>,
+  ) => {
     const last = lastUp();
     if (!last || last.config !== project.configHash) return undefined;
     if (candidate.start.map((s) => s.name).join() !== last.started.join()) return undefined;
     // A migration counts by its schema (asked below), not its container: one skipped at head has none.
     const longRunning = candidate.start.filter((service) => !service.oneShot);
-    if (!longRunning.every((service) => isUp(service, containers))) return undefined;
-    const images = candidate.start.filter((s) => s.dockerfile).map((s) => s.image);
-    const oneShots = candidate.start.filter((service) => service.oneShot);
-    const [labels, atHead] = await Promise.all([
-      imageSourceHashes(images),
-      migrationsAtHead(oneShots, containers),
-    ]);
     if (needsBuild(candidate.start, hashes, labels).length > 0) return undefined;
+    // Docker's probe may not have seen one ready yet (the last `up` asked it itself): ask it again,
+    // while the migration table is asked.
+    const starting = longRunning.filter((service) => !isUp(service, containers)).map((s) => s.name);
+    const oneShots = candidate.start.filter((service) => service.oneShot);
+    const [answering, atHead] = await Promise.all([
+      starting.length > 0 ? prober.answering(containers, starting) : new Set<string>(),
+      migrationsAtHead(oneShots, containers, database),
+    ]);
+    if (!longRunning.every((service) => isUp(service, containers, answering))) return undefined;
     return oneShots.every((service) => atHead.has(service.name)) ? candidate : undefined;
   };
   const wanted = inProfiles(project.services, options.profiles ?? ['app', 'telemetry']).filter(
@@ -135,11 +148,18 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
   );
 
   // Third-party images: use what is here, try to pull the rest once, leave out what cannot be had.
+  // One `docker image inspect` for them and for the built images' source-hash labels.
   const thirdParty = [...new Set(wanted.filter((s) => !s.dockerfile).map((s) => s.image))];
-  let present = await presentImages(thirdParty);
+  const built = [...new Set(wanted.filter((s) => s.dockerfile).map((s) => s.image))];
+  const inspected = await imageSourceHashes([...thirdParty, ...built]);
+  let present = new Set(thirdParty.filter((image) => inspected.has(image)));
   const before = containers;
   const absent = thirdParty.filter((image) => !present.has(image));
-  const fresh = await unchanged(planStart(wanted, { hasImage: (image) => present.has(image) }), before);
+  const fresh = await unchanged(
+    planStart(wanted, { hasImage: (image) => present.has(image) }),
+    before,
+    inspected,
+  );
   if (fresh) {
     // Nothing changed: every component runs (healthy) as last started, no image to build, every schema
     // at head. Nothing is pulled, built, run or restarted; the URLs are printed again.
@@ -150,7 +170,10 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
   }
   const toolchainProblem = await checkOnce();
   if (toolchainProblem) return fail(log, toolchainProblem);
-  if (probesChanged) project = await loadProject(options);
+  if (probesChanged) {
+    project = await loadProject(options);
+    database = databaseAddress(project.services);
+  }
   if (absent.length > 0) {
     log(`… pulling ${absent.join(', ')}`);
     const failed = await tryPull(absent);
@@ -159,10 +182,10 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
   const plan = planStart(wanted, { hasImage: (image) => present.has(image) });
   if (plan.start.length === 0) return fail(log, `nothing can start here. ${describeLeftOut(plan.leftOut)}`);
 
-  const labels = await imageSourceHashes(plan.start.filter((s) => s.dockerfile).map((s) => s.image));
-  const toBuild = needsBuild(plan.start, hashes, labels);
+  // A pull changes no built image: their labels are those inspected above.
+  const toBuild = needsBuild(plan.start, hashes, inspected);
   const oneShots = plan.start.filter((service) => service.oneShot);
-  let atHead = await migrationsAtHead(oneShots, before);
+  let atHead = await migrationsAtHead(oneShots, before, database);
 
   // Preflight on what is about to start: ports (this project's own containers may hold theirs) and memory.
   const running = new Set(before.filter((c) => c.state === 'running').map((c) => c.service));
@@ -189,9 +212,11 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
   const names = plan.start.map((service) => service.name);
   let interrupted = false;
   let child: ProcessPromise | undefined;
+  let startup: StartupWatch | undefined;
   const onInterrupt = () => {
     interrupted = true;
     child?.kill('SIGTERM');
+    startup?.stop();
   };
   process.once('SIGINT', onInterrupt);
   process.once('SIGTERM', onInterrupt);
@@ -216,28 +241,21 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
 
     if (built.length > 0) log(`  ✓ built in ${((Date.now() - startedAt) / 1000).toFixed(1)}s`);
     // Each component's start time counts from `up`, not from the build.
-    const upAt = Date.now();
     const progress = new StartupProgress(
       new Map(plan.start.map((service) => [service.name, service.oneShot])),
-      upAt,
+      Date.now(),
     );
-    let done = false;
-    const poll = (async () => {
-      let lastHeartbeat = Date.now();
-      while (!done) {
-        for (const event of progress.update(await labelledContainers(project.name), Date.now()))
-          log(formatEvent(event));
-        if (Date.now() - lastHeartbeat > 10_000 && progress.pending().length > 0) {
-          log(`  … waiting for ${progress.pending().join(', ')}`);
-          lastHeartbeat = Date.now();
-        }
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-    })();
+    startup = new StartupWatch({
+      project: project.name,
+      progress,
+      prober,
+      earlier: new Set(before.map((c) => c.id ?? '')),
+      log,
+    });
     // Postgres not running: start it (and what needs no schema) first, so the migration table can be asked.
-    if (oneShots.length > 0 && atHead.size < oneShots.length && !running.has('postgres')) {
+    if (oneShots.length > 0 && atHead.size < oneShots.length && !running.has(DATABASE_SERVICE)) {
       const containers = await startBeforeMigrations(plan.start, options, project.name);
-      if (containers) atHead = await migrationsAtHead(oneShots, containers);
+      if (containers) atHead = await migrationsAtHead(oneShots, containers, database);
     }
     // A one-shot left exited by an earlier run would read as done (or failed) before it ran again.
     const staleOneShots = plan.start
@@ -256,21 +274,28 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
       .filter((service) => atHead.has(service.name) && !toBuild.some((b) => b.image === service.image))
       .map((service) => service.name);
     if (skipped.length > 0) log(`  ✓ ${skipped.join(', ')}: schema at head, not run`);
+    progress.leaveOut(skipped);
     const toStart = names.filter((name) => !skipped.includes(name));
+    // Compose creates and starts everything in dependency order; the watch says when each is ready.
     child = $({
       quiet: true,
       nothrow: true,
-    })`docker ${composeArgs(options)} up --detach --wait --no-build ${skipped.length > 0 ? ['--no-deps'] : []} ${toStart}`;
+    })`docker ${composeArgs(options)} up --detach --no-build ${skipped.length > 0 ? ['--no-deps'] : []} ${toStart}`;
     const result = await child;
-    done = true;
-    await poll;
-    const final = result.exitCode !== 0;
-    for (const event of progress.update(await labelledContainers(project.name), Date.now(), final)) {
-      log(formatEvent(event));
+    if (result.exitCode === 0 && !interrupted) {
+      startup.settle();
+    } else {
+      startup.stop();
     }
+    await startup.finished;
     if (interrupted) return await cleanUp(log, options);
     if (result.exitCode !== 0) {
-      const failed = progress.events().filter((event) => event.readiness === 'failed');
+      for (const event of progress.update(await labelledContainers(project.name), Date.now(), true)) {
+        log(formatEvent(event));
+      }
+    }
+    const failed = progress.failed();
+    if (result.exitCode !== 0 || failed.length > 0) {
       const reason = result.stderr.trim().split('\n').at(-1) ?? '';
       const names = failed.map((event) => `${event.service} (${event.detail})`).join(', ');
       const first = failed[0]?.service;
@@ -297,6 +322,7 @@ export async function up(options: UpOptions = {}): Promise<UpResult> {
       seconds,
     };
   } finally {
+    startup?.stop();
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);
   }
