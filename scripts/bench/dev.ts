@@ -1,4 +1,4 @@
-// npm run bench -- dev: how long `npm run dev` takes from a warm machine to every component healthy,
+// npm run bench -- dev: how long `npm run dev` takes from a warm machine to every component ready,
 // and how much memory each container holds once idle. "Warm" = images present and built, data
 // volumes kept, containers removed (what `npm run dev:down` leaves).
 import { execFileSync, spawn } from 'node:child_process';
@@ -201,7 +201,7 @@ export async function run(): Promise<void> {
   await writeBenchmarkSection('dev', {
     description:
       `Warm start: \`npm run dev\` (library \`up()\`) from containers removed, images built and volumes kept, ` +
-      `to every started component healthy; median of ${RUNS}. Re-run: \`npm run dev\` again with nothing changed, ` +
+      `to every started component ready (answering its readiness probe, or healthy by Docker's); median of ${RUNS}. Re-run: \`npm run dev\` again with nothing changed, ` +
       `as a new process through npm and the toolchain checks, ${IDLE_SETTLE_MS / 1000} s after the last start ` +
       '(rerun_right_after_start_seconds: the same straight after it, while the services still load their code; ' +
       'rerun_in_process_seconds: the `up()` call alone). ' +
