@@ -260,6 +260,15 @@ describeWithContainers(
       expect(await containerIds()).toEqual(before);
     });
 
+    it('after a commit that changed no source, builds nothing and restarts nothing', async () => {
+      const before = await containerIds();
+      // What a new commit changes for `npm run dev`: the version it builds with (scripts/dev.ts, from git).
+      const committed = await runVerb([], { SERVICE_VERSION: 'a-later-commit' });
+      expect(committed.exitCode, committed.output).toBe(0);
+      expect(committed.output).toContain('already up, nothing changed');
+      expect(await containerIds()).toEqual(before);
+    });
+
     it('after a source edit, rebuilds only that service and skips the migrations at head', async () => {
       const file = path.join(REPO_ROOT, 'services/llm-emulator/src/.dev-edit-probe.ts');
       writeFileSync(file, `export const probe = ${Date.now()};\n`);

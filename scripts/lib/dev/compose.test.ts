@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cachedProject, configInputs } from './compose.ts';
+import { cachedProject, configInputs, runtimeConfigHash } from './compose.ts';
 
 const saved = { ...process.env };
 afterEach(() => {
@@ -34,5 +34,24 @@ describe("the cache of compose's resolved configuration", () => {
     expect(cachedProject('abc', cache)?.services.map((s) => s.name)).toEqual(['prometheus']);
     expect(cachedProject('abd', cache)).toBeUndefined();
     expect(cachedProject('abc', `${cache}.missing`)).toBeUndefined();
+  });
+});
+
+describe('what the containers run with (the hash `up` compares with its last start)', () => {
+  const gateway = (version: string, port: string) => ({
+    name: 'telemetry-kit',
+    'x-build-args': { SERVICE_VERSION: version },
+    services: {
+      gateway: {
+        image: 'telemetry-kit/gateway:dev',
+        build: { context: '/repo', args: { SERVICE_VERSION: version } },
+        environment: { PORT: port },
+      },
+    },
+  });
+
+  it('leaves out the builds, as compose does: a new commit changes no container', () => {
+    expect(runtimeConfigHash(gateway('abc', '8080'))).toBe(runtimeConfigHash(gateway('def', '8080')));
+    expect(runtimeConfigHash(gateway('abc', '8080'))).not.toBe(runtimeConfigHash(gateway('abc', '8081')));
   });
 });

@@ -87,11 +87,26 @@ export function configInputs(selection: ComposeSelection = {}): string {
   return createHash('sha256').update(JSON.stringify({ args, texts, environment })).digest('hex');
 }
 
+/**
+ * A hash of what the containers run with: the resolved configuration without each service's `build`
+ * (compose's own service hash leaves it out) and without the `x-` fragments the services were resolved
+ * from. What a build changes (the commit, the source-hash label) is the images' business
+ * (freshness.ts): a new commit alone changes no container.
+ */
+export function runtimeConfigHash(config: unknown): string {
+  const { services = {}, ...rest } = config as { services?: Record<string, { build?: unknown }> };
+  const running = Object.fromEntries(
+    Object.entries(services).map(([name, { build: _, ...service }]) => [name, service]),
+  );
+  const project = Object.fromEntries(Object.entries(rest).filter(([key]) => !key.startsWith('x-')));
+  return createHash('sha256')
+    .update(JSON.stringify({ ...project, services: running }))
+    .digest('hex');
+}
+
 function fromConfig(json: string): DevProject {
-  return {
-    ...parseComposeConfig(JSON.parse(json)),
-    configHash: createHash('sha256').update(json).digest('hex'),
-  };
+  const config: unknown = JSON.parse(json);
+  return { ...parseComposeConfig(config), configHash: runtimeConfigHash(config) };
 }
 
 /**

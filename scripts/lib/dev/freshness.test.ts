@@ -55,9 +55,11 @@ describe('what npm run dev can skip', () => {
     } finally {
       rmSync(probe);
     }
-    // The commit is baked in as service.version: another commit is another image.
-    const next = await sourceHashes(services, { ...args, SERVICE_VERSION: 'def' }, root);
-    expect(next.get('gateway')).not.toBe(before.get('gateway'));
+    // Another base image is another image; another commit alone is not (the image keeps the one it was built from).
+    const rebased = await sourceHashes(services, { ...args, NODE_IMAGE: 'node:y' }, root);
+    expect(rebased.get('gateway')).not.toBe(before.get('gateway'));
+    const committed = await sourceHashes(services, { ...args, SERVICE_VERSION: 'def' }, root);
+    expect(committed).toEqual(before);
   });
 
   it('lists a service’s migrations as the migration table names them', () => {

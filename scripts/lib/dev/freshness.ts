@@ -19,8 +19,15 @@ export const sourceHashVariable = (service: string) =>
   `SOURCE_HASH_${service.toUpperCase().replace(/-/g, '_')}`;
 
 /**
+ * The build arguments that do not make another image: the commit, baked in as service.version and the
+ * OCI revision label. An image whose inputs did not change is kept across commits, with the commit it
+ * was built from (what `npm run dev:status` shows); a commit alone would otherwise rebuild every image.
+ */
+const UNHASHED_BUILD_ARGS = new Set(['SERVICE_VERSION']);
+
+/**
  * Each built service's source hash: its build inputs (the files its image is built from, as the testkit
- * lists them) and build arguments, the commit among them (it is baked in as service.version).
+ * lists them) and build arguments, but the commit (UNHASHED_BUILD_ARGS).
  */
 export async function sourceHashes(
   services: Array<Pick<DevService, 'name' | 'dockerfile'>>,
@@ -28,6 +35,9 @@ export async function sourceHashes(
   root = REPO_ROOT,
 ): Promise<Map<string, string>> {
   const hashes = new Map<string, string>();
+  const hashed = Object.fromEntries(
+    Object.entries(buildArgs).filter(([name]) => !UNHASHED_BUILD_ARGS.has(name)),
+  );
   for (const service of services.filter((s) => s.dockerfile)) {
     const recipe = serviceImageRecipe(root, service.name);
     hashes.set(
@@ -41,7 +51,7 @@ export async function sourceHashes(
           inputs: serviceBuildInputs(root, service.name),
           buildArgs: recipe.buildArgs,
         },
-        buildArgs,
+        hashed,
       ),
     );
   }

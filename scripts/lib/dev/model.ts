@@ -69,7 +69,7 @@ const composeConfigSchema = z.object({
 export interface DevProject {
   name: string;
   services: DevService[];
-  /** A hash of the resolved configuration (`docker compose config`): what `up` last started, if equal. */
+  /** A hash of the resolved configuration (`docker compose config`) but its builds: what `up` last started, if equal. */
   configHash?: string;
 }
 
